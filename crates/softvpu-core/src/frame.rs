@@ -15,11 +15,24 @@ pub enum FrameError {
     /// Width or height is outside `MIN_DIMENSION..=MAX_DIMENSION`.
     DimensionOutOfRange { width: u32, height: u32 },
     /// A packed NV12 buffer does not hold exactly `width * height * 3 / 2` bytes.
-    BufferLength { width: u32, height: u32, expected: usize, actual: usize },
+    BufferLength {
+        width: u32,
+        height: u32,
+        expected: usize,
+        actual: usize,
+    },
     /// A plane's stride is smaller than its row length.
-    StrideTooSmall { plane: &'static str, stride: usize, min: usize },
+    StrideTooSmall {
+        plane: &'static str,
+        stride: usize,
+        min: usize,
+    },
     /// A plane's buffer ends before its last row does.
-    PlaneTooShort { plane: &'static str, expected: usize, actual: usize },
+    PlaneTooShort {
+        plane: &'static str,
+        expected: usize,
+        actual: usize,
+    },
 }
 
 impl fmt::Display for FrameError {
@@ -87,7 +100,12 @@ impl<'a> Frame<'a> {
         validate_dimensions(width, height)?;
         let expected = Self::nv12_len(width, height);
         if data.len() != expected {
-            return Err(FrameError::BufferLength { width, height, expected, actual: data.len() });
+            return Err(FrameError::BufferLength {
+                width,
+                height,
+                expected,
+                actual: data.len(),
+            });
         }
         let (y, uv) = data.split_at(width as usize * height as usize);
         Self::from_planes(y, width as usize, uv, width as usize, width, height)
@@ -106,7 +124,14 @@ impl<'a> Frame<'a> {
         let (w, h) = (width as usize, height as usize);
         check_plane("luma", y, y_stride, w, h)?;
         check_plane("chroma", uv, uv_stride, w, h / 2)?;
-        Ok(Self { width, height, y, y_stride, uv, uv_stride })
+        Ok(Self {
+            width,
+            height,
+            y,
+            y_stride,
+            uv,
+            uv_stride,
+        })
     }
 
     pub fn width(&self) -> u32 {
@@ -150,11 +175,19 @@ fn check_plane(
     rows: usize,
 ) -> Result<(), FrameError> {
     if stride < row_len {
-        return Err(FrameError::StrideTooSmall { plane, stride, min: row_len });
+        return Err(FrameError::StrideTooSmall {
+            plane,
+            stride,
+            min: row_len,
+        });
     }
     let expected = stride * (rows - 1) + row_len;
     if data.len() < expected {
-        return Err(FrameError::PlaneTooShort { plane, expected, actual: data.len() });
+        return Err(FrameError::PlaneTooShort {
+            plane,
+            expected,
+            actual: data.len(),
+        });
     }
     Ok(())
 }
@@ -168,7 +201,15 @@ mod tests {
         let buf = vec![0u8; 6];
         assert!(Frame::from_nv12(&buf, 2, 2).is_ok());
         let err = Frame::from_nv12(&buf[..5], 2, 2).unwrap_err();
-        assert_eq!(err, FrameError::BufferLength { width: 2, height: 2, expected: 6, actual: 5 });
+        assert_eq!(
+            err,
+            FrameError::BufferLength {
+                width: 2,
+                height: 2,
+                expected: 6,
+                actual: 5
+            }
+        );
         assert!(err.to_string().contains("needs exactly 6"));
         assert!(Frame::from_nv12(&[0u8; 7], 2, 2).is_err());
     }
@@ -182,7 +223,10 @@ mod tests {
             ));
         }
         for (w, h) in [(3, 2), (2, 5), (4095, 4096)] {
-            assert!(matches!(validate_dimensions(w, h), Err(FrameError::OddDimension { .. })));
+            assert!(matches!(
+                validate_dimensions(w, h),
+                Err(FrameError::OddDimension { .. })
+            ));
         }
         assert!(validate_dimensions(4096, 4096).is_ok());
         assert!(validate_dimensions(2, 2).is_ok());
@@ -205,7 +249,10 @@ mod tests {
         ));
         assert!(matches!(
             Frame::from_planes(&y, 8, &uv[..10], 8, 6, 4),
-            Err(FrameError::PlaneTooShort { plane: "chroma", .. })
+            Err(FrameError::PlaneTooShort {
+                plane: "chroma",
+                ..
+            })
         ));
     }
 }

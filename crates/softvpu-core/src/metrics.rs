@@ -64,7 +64,11 @@ impl PsnrAverage {
     /// The mean, or `None` before the first frame.
     pub fn mean(&self) -> Option<Psnr> {
         let n = self.frames as f64;
-        (self.frames > 0).then(|| Psnr { y: self.sum[0] / n, u: self.sum[1] / n, v: self.sum[2] / n })
+        (self.frames > 0).then(|| Psnr {
+            y: self.sum[0] / n,
+            u: self.sum[1] / n,
+            v: self.sum[2] / n,
+        })
     }
 }
 
@@ -84,8 +88,16 @@ mod tests {
     fn average_caps_identical_frames() {
         let mut avg = PsnrAverage::default();
         assert!(avg.mean().is_none());
-        avg.add(Psnr { y: f64::INFINITY, u: 40.0, v: 30.0 });
-        avg.add(Psnr { y: 50.0, u: 40.0, v: 50.0 });
+        avg.add(Psnr {
+            y: f64::INFINITY,
+            u: 40.0,
+            v: 30.0,
+        });
+        avg.add(Psnr {
+            y: 50.0,
+            u: 40.0,
+            v: 50.0,
+        });
         let m = avg.mean().unwrap();
         assert_eq!((m.y, m.u, m.v), (75.0, 40.0, 40.0));
     }

@@ -17,7 +17,13 @@ impl Picture {
     /// A picture of the given (even) size with every sample zero.
     pub fn new(width: u32, height: u32) -> Self {
         let luma = width as usize * height as usize;
-        Self { width, height, y: vec![0; luma], u: vec![0; luma / 4], v: vec![0; luma / 4] }
+        Self {
+            width,
+            height,
+            y: vec![0; luma],
+            u: vec![0; luma / 4],
+            v: vec![0; luma / 4],
+        }
     }
 
     /// Deinterleaves an NV12 frame into planar form.
@@ -45,7 +51,13 @@ impl Picture {
         }
         let (y, rest) = data.split_at(luma);
         let (u, v) = rest.split_at(luma / 4);
-        Some(Self { width, height, y: y.to_vec(), u: u.to_vec(), v: v.to_vec() })
+        Some(Self {
+            width,
+            height,
+            y: y.to_vec(),
+            u: u.to_vec(),
+            v: v.to_vec(),
+        })
     }
 
     /// The picture as I420 bytes (Y, then U, then V planes).

@@ -33,7 +33,9 @@ impl Pattern {
             Self::Gradient => gradient(luma, chroma, w, h),
             Self::Noise { seed } => {
                 let mut rng = SplitMix64(seed ^ u64::from(index).wrapping_mul(0x9E37_79B9));
-                luma.iter_mut().chain(chroma.iter_mut()).for_each(|s| *s = rng.next() as u8);
+                luma.iter_mut()
+                    .chain(chroma.iter_mut())
+                    .for_each(|s| *s = rng.next() as u8);
             }
             Self::Edges => edges(luma, chroma, w, h),
             Self::Moving => moving(luma, chroma, w, h, index),
@@ -66,15 +68,33 @@ fn edges(luma: &mut [u8], chroma: &mut [u8], w: usize, h: usize) {
     for (i, s) in luma.iter_mut().enumerate() {
         let (x, y) = (i % w, i / w);
         *s = if y < h / 3 {
-            if (x / 3) % 2 == 0 { 16 } else { 235 }
+            if (x / 3) % 2 == 0 {
+                16
+            } else {
+                235
+            }
         } else if y < 2 * h / 3 {
-            if ((x / 8) + (y / 8)) % 2 == 0 { 0 } else { 255 }
+            if ((x / 8) + (y / 8)) % 2 == 0 {
+                0
+            } else {
+                255
+            }
         } else {
             40
         };
     }
     draw_digits(luma, w, h, "0123456789", 0, 2 * h / 3 + 1, 3);
-    fill_chroma(chroma, |x, y| if (x / 4 + y / 4) % 2 == 0 { (64, 200) } else { (200, 64) }, w);
+    fill_chroma(
+        chroma,
+        |x, y| {
+            if (x / 4 + y / 4) % 2 == 0 {
+                (64, 200)
+            } else {
+                (200, 64)
+            }
+        },
+        w,
+    );
 }
 
 fn moving(luma: &mut [u8], chroma: &mut [u8], w: usize, h: usize, t: u32) {
@@ -88,7 +108,9 @@ fn moving(luma: &mut [u8], chroma: &mut [u8], w: usize, h: usize, t: u32) {
     }
     // A bright square moving left against the pan.
     let size = (w.min(h) / 4).max(2);
-    let x0 = (w + size).saturating_sub((t * 5) % (w + size)).saturating_sub(size);
+    let x0 = (w + size)
+        .saturating_sub((t * 5) % (w + size))
+        .saturating_sub(size);
     let y0 = h / 2 - size / 2;
     for y in y0..(y0 + size).min(h) {
         for x in x0..(x0 + size).min(w) {
@@ -98,7 +120,12 @@ fn moving(luma: &mut [u8], chroma: &mut [u8], w: usize, h: usize, t: u32) {
     draw_digits(luma, w, h, &format!("{t:04}"), 2, 2, (h / 60).max(1));
     fill_chroma(
         chroma,
-        |x, y| (128u8.wrapping_add(((x + t) % 32) as u8), 128u8.wrapping_sub(((y + t) % 32) as u8)),
+        |x, y| {
+            (
+                128u8.wrapping_add(((x + t) % 32) as u8),
+                128u8.wrapping_sub(((y + t) % 32) as u8),
+            )
+        },
         w,
     );
 }
@@ -118,7 +145,15 @@ const DIGITS: [[u8; 5]; 10] = [
 ];
 
 /// Draws `text` (digits only) in white at (`x0`, `y0`), each bitmap pixel `scale` samples wide.
-fn draw_digits(luma: &mut [u8], w: usize, h: usize, text: &str, x0: usize, y0: usize, scale: usize) {
+fn draw_digits(
+    luma: &mut [u8],
+    w: usize,
+    h: usize,
+    text: &str,
+    x0: usize,
+    y0: usize,
+    scale: usize,
+) {
     for (n, ch) in text.bytes().filter(u8::is_ascii_digit).enumerate() {
         let glyph = DIGITS[(ch - b'0') as usize];
         for (gy, bits) in glyph.iter().enumerate() {

@@ -121,7 +121,11 @@ fn idct_basis() -> [[f32; 8]; 8] {
     let mut b = [[0f32; 8]; 8];
     for (x, row) in b.iter_mut().enumerate() {
         for (u, v) in row.iter_mut().enumerate() {
-            let c = if u == 0 { std::f64::consts::FRAC_1_SQRT_2 } else { 1.0 };
+            let c = if u == 0 {
+                std::f64::consts::FRAC_1_SQRT_2
+            } else {
+                1.0
+            };
             let angle = (2 * x + 1) as f64 * u as f64 * std::f64::consts::PI / 16.0;
             *v = (c / 2.0 * angle.cos()) as f32;
         }
@@ -138,8 +142,16 @@ mod tests {
         let mut out = [0f64; 64];
         for v in 0..8 {
             for u in 0..8 {
-                let cu = if u == 0 { std::f64::consts::FRAC_1_SQRT_2 } else { 1.0 };
-                let cv = if v == 0 { std::f64::consts::FRAC_1_SQRT_2 } else { 1.0 };
+                let cu = if u == 0 {
+                    std::f64::consts::FRAC_1_SQRT_2
+                } else {
+                    1.0
+                };
+                let cv = if v == 0 {
+                    std::f64::consts::FRAC_1_SQRT_2
+                } else {
+                    1.0
+                };
                 let mut s = 0.0;
                 for y in 0..8 {
                     for x in 0..8 {
@@ -161,7 +173,11 @@ mod tests {
         for trial in 0..200 {
             let mut block = [0f32; 64];
             for s in block.iter_mut() {
-                *s = if trial < 2 { [-128.0, 127.0][trial] } else { rng.below(256) as f32 - 128.0 };
+                *s = if trial < 2 {
+                    [-128.0, 127.0][trial]
+                } else {
+                    rng.below(256) as f32 - 128.0
+                };
             }
             let expect = reference_dct(&block);
             let mut dct = block;
@@ -170,7 +186,11 @@ mod tests {
             q.quantize(&dct, &mut zz);
             for k in 0..64 {
                 let exact = expect[ZIGZAG[k]];
-                assert!((zz[k] as f64 - exact).abs() <= 0.5 + 1e-3, "coef {k}: {} vs {exact}", zz[k]);
+                assert!(
+                    (zz[k] as f64 - exact).abs() <= 0.5 + 1e-3,
+                    "coef {k}: {} vs {exact}",
+                    zz[k]
+                );
             }
         }
     }

@@ -90,10 +90,18 @@ impl MjpegEncoder {
         };
         let mut recon = want_recon.then(|| Picture::new(self.width, self.height));
         let bands = self.bands();
-        let ctx = RowCoder { frame, tables, codes: &self.codes, mcus_x: self.mcus_x, mcus_y: self.mcus_y };
+        let ctx = RowCoder {
+            frame,
+            tables,
+            codes: &self.codes,
+            mcus_x: self.mcus_x,
+            mcus_y: self.mcus_y,
+        };
         let segments = ctx.code_bands(&bands, recon.as_mut());
 
-        let mut data = Vec::with_capacity(tables.header.len() + segments.iter().map(Vec::len).sum::<usize>() + 2);
+        let mut data = Vec::with_capacity(
+            tables.header.len() + segments.iter().map(Vec::len).sum::<usize>() + 2,
+        );
         data.extend_from_slice(&tables.header);
         segments.iter().for_each(|s| data.extend_from_slice(s));
         data.extend_from_slice(&[0xFF, EOI]);
@@ -107,7 +115,14 @@ impl MjpegEncoder {
         let luma = quant_table(Component::Luma, quality);
         let chroma = quant_table(Component::Chroma, quality);
         let mut header = Vec::with_capacity(640);
-        write_headers(&mut header, self.width as u16, self.height as u16, &luma, &chroma, self.mcus_x as u16);
+        write_headers(
+            &mut header,
+            self.width as u16,
+            self.height as u16,
+            &luma,
+            &chroma,
+            self.mcus_x as u16,
+        );
         self.tables = Some(QualityTables {
             quality,
             luma_quant: Quantizer::new(&luma),
@@ -121,7 +136,9 @@ impl MjpegEncoder {
     /// MCU row ranges, one per thread, as even as possible.
     fn bands(&self) -> Vec<Range<usize>> {
         let n = self.threads.min(self.mcus_y);
-        (0..n).map(|b| b * self.mcus_y / n..(b + 1) * self.mcus_y / n).collect()
+        (0..n)
+            .map(|b| b * self.mcus_y / n..(b + 1) * self.mcus_y / n)
+            .collect()
     }
 }
 
@@ -157,7 +174,10 @@ impl RowCoder<'_, '_> {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
                 .collect()
         })
     }
@@ -180,7 +200,11 @@ impl RowCoder<'_, '_> {
             let (bu, ru) = std::mem::take(&mut u).split_at_mut(chroma_rows * w / 2);
             let (bv, rv) = std::mem::take(&mut v).split_at_mut(chroma_rows * w / 2);
             (y, u, v) = (ry, ru, rv);
-            out.push(Some(ReconBand { y: by, u: bu, v: bv }));
+            out.push(Some(ReconBand {
+                y: by,
+                u: bu,
+                v: bv,
+            }));
         }
         out
     }
@@ -201,7 +225,12 @@ impl RowCoder<'_, '_> {
         writer.out
     }
 
-    fn code_row(&self, row: usize, w: &mut BitWriter, mut recon: Option<(&mut ReconBand<'_>, usize)>) {
+    fn code_row(
+        &self,
+        row: usize,
+        w: &mut BitWriter,
+        mut recon: Option<(&mut ReconBand<'_>, usize)>,
+    ) {
         let (width, height) = (self.frame.width() as usize, self.frame.height() as usize);
         let t = self.tables;
         let mut pred = [0i16; 3];
@@ -210,7 +239,16 @@ impl RowCoder<'_, '_> {
         for mx in 0..self.mcus_x {
             for i in 0..4 {
                 let (x0, y0) = (mx * 16 + (i % 2) * 8, row * 16 + (i / 2) * 8);
-                load_block(&mut block, x0, y0, width, height, |y| self.frame.y_row(y), 1, 0);
+                load_block(
+                    &mut block,
+                    x0,
+                    y0,
+                    width,
+                    height,
+                    |y| self.frame.y_row(y),
+                    1,
+                    0,
+                );
                 forward_dct(&mut block);
                 t.luma_quant.quantize(&block, &mut zz);
                 w.block(&zz, &mut pred[0], &self.codes.dc[0], &self.codes.ac[0]);
@@ -220,13 +258,31 @@ impl RowCoder<'_, '_> {
             }
             for (c, pred_c) in pred[1..].iter_mut().enumerate() {
                 let (x0, y0) = (mx * 8, row * 8);
-                load_block(&mut block, x0, y0, width / 2, height / 2, |y| self.frame.uv_row(y), 2, c);
+                load_block(
+                    &mut block,
+                    x0,
+                    y0,
+                    width / 2,
+                    height / 2,
+                    |y| self.frame.uv_row(y),
+                    2,
+                    c,
+                );
                 forward_dct(&mut block);
                 t.chroma_quant.quantize(&block, &mut zz);
                 w.block(&zz, pred_c, &self.codes.dc[1], &self.codes.ac[1]);
                 if let Some((rb, first)) = recon.as_mut() {
                     let plane = if c == 0 { &mut *rb.u } else { &mut *rb.v };
-                    store_block(plane, width / 2, height / 2, x0, y0 - *first * 8, y0, &zz, &t.chroma);
+                    store_block(
+                        plane,
+                        width / 2,
+                        height / 2,
+                        x0,
+                        y0 - *first * 8,
+                        y0,
+                        &zz,
+                        &t.chroma,
+                    );
                 }
             }
         }
@@ -277,9 +333,12 @@ fn store_block(
     zz: &[i16; 64],
     table: &[u16; 64],
 ) {
+    if x0 >= w || y0 >= h {
+        return; // padding block of the last MCU column or row
+    }
     let mut samples = [0u8; 64];
     inverse_dct(zz, table, &mut samples);
-    for dy in 0..8.min(h.saturating_sub(y0)) {
+    for dy in 0..8.min(h - y0) {
         let cols = 8.min(w - x0);
         let dst = &mut band[(band_y0 + dy) * w + x0..][..cols];
         dst.copy_from_slice(&samples[dy * 8..dy * 8 + cols]);

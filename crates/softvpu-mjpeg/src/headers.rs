@@ -32,7 +32,11 @@ pub fn write_headers(
 ) {
     out.extend_from_slice(&[0xFF, SOI]);
     // JFIF 1.01, no density units, 1:1 aspect, no thumbnail.
-    segment(out, APP0, &[b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+    segment(
+        out,
+        APP0,
+        &[b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0],
+    );
 
     let mut dqt = Vec::with_capacity(130);
     for (id, table) in [luma_q, chroma_q].into_iter().enumerate() {
@@ -44,11 +48,21 @@ pub fn write_headers(
     let [h_hi, h_lo] = height.to_be_bytes();
     let [w_hi, w_lo] = width.to_be_bytes();
     // Y sampled 2x2 with table 0; Cb and Cr 1x1 with table 1.
-    segment(out, SOF0, &[8, h_hi, h_lo, w_hi, w_lo, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+    segment(
+        out,
+        SOF0,
+        &[
+            8, h_hi, h_lo, w_hi, w_lo, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1,
+        ],
+    );
 
     let mut dht = Vec::with_capacity(420);
-    for (class_id, spec) in [(0x00, &DC_LUMA), (0x10, &AC_LUMA), (0x01, &DC_CHROMA), (0x11, &AC_CHROMA)]
-    {
+    for (class_id, spec) in [
+        (0x00, &DC_LUMA),
+        (0x10, &AC_LUMA),
+        (0x01, &DC_CHROMA),
+        (0x11, &AC_CHROMA),
+    ] {
         huffman_table(&mut dht, class_id, spec);
     }
     segment(out, DHT, &dht);

@@ -13,7 +13,10 @@ pub struct HuffmanCodes {
 impl HuffmanCodes {
     /// Canonical codes: consecutive values within a length, doubling between lengths.
     pub fn new(spec: &HuffmanSpec) -> Self {
-        let mut codes = Self { code: [0; 256], len: [0; 256] };
+        let mut codes = Self {
+            code: [0; 256],
+            len: [0; 256],
+        };
         let mut next = 0u16;
         let mut symbols = spec.symbols.iter();
         for (i, &count) in spec.counts.iter().enumerate() {
@@ -31,7 +34,10 @@ impl HuffmanCodes {
 
     #[inline]
     fn get(&self, symbol: u8) -> (u32, u32) {
-        (u32::from(self.code[symbol as usize]), u32::from(self.len[symbol as usize]))
+        (
+            u32::from(self.code[symbol as usize]),
+            u32::from(self.len[symbol as usize]),
+        )
     }
 }
 
@@ -51,7 +57,11 @@ pub struct BitWriter {
 
 impl BitWriter {
     pub fn with_capacity(bytes: usize) -> Self {
-        Self { acc: 0, bits: 0, out: Vec::with_capacity(bytes) }
+        Self {
+            acc: 0,
+            bits: 0,
+            out: Vec::with_capacity(bytes),
+        }
     }
 
     /// Appends the `len` (<= 32) low bits of `value`.
@@ -106,7 +116,13 @@ impl BitWriter {
     /// Codes one block: the DC difference, then the AC run/size pairs.
     /// `zz` holds the quantised coefficients in zigzag order.
     #[inline]
-    pub fn block(&mut self, zz: &[i16; 64], dc_pred: &mut i16, dc: &HuffmanCodes, ac: &HuffmanCodes) {
+    pub fn block(
+        &mut self,
+        zz: &[i16; 64],
+        dc_pred: &mut i16,
+        dc: &HuffmanCodes,
+        ac: &HuffmanCodes,
+    ) {
         let diff = i32::from(zz[0]) - i32::from(*dc_pred);
         *dc_pred = zz[0];
         self.value(diff, dc, 0);
@@ -140,7 +156,11 @@ impl BitWriter {
         let size = category(v);
         let (code, len) = table.get(((run << 4) | size) as u8);
         // Negative values are sent as v - 1 in `size` bits (one's complement form).
-        let extra = if v < 0 { (v - 1) as u32 & ((1 << size) - 1) } else { v as u32 };
+        let extra = if v < 0 {
+            (v - 1) as u32 & ((1 << size) - 1)
+        } else {
+            v as u32
+        };
         self.put((code << size) | extra, len + size);
     }
 }

@@ -26,7 +26,12 @@ impl QualityController {
     /// `target_bits` per frame for pictures of `pixels` luma samples.
     pub fn new(target_bits: f64, pixels: usize) -> Self {
         let log_k = (INITIAL_BPP_AT_Q75 * pixels as f64).ln() + ALPHA * 50f64.ln();
-        Self { target_bits: target_bits.max(1.0), log_k, min_quality: 1, max_quality: 100 }
+        Self {
+            target_bits: target_bits.max(1.0),
+            log_k,
+            min_quality: 1,
+            max_quality: 100,
+        }
     }
 
     /// The quality the model expects to meet the budget.
@@ -44,7 +49,11 @@ impl QualityController {
 
 /// Inverse of [`quality_scale`], rounded to the nearest quality.
 fn quality_for_scale(scale: f64) -> u8 {
-    let q = if scale >= 100.0 { 5000.0 / scale } else { (200.0 - scale) / 2.0 };
+    let q = if scale >= 100.0 {
+        5000.0 / scale
+    } else {
+        (200.0 - scale) / 2.0
+    };
     q.round().clamp(1.0, 100.0) as u8
 }
 
@@ -57,7 +66,10 @@ mod tests {
         for q in 1..=100u8 {
             let back = quality_for_scale(f64::from(quality_scale(q)));
             // Low qualities share integer scales; the mapping is monotonic, not 1:1.
-            assert!((i32::from(back) - i32::from(q)).abs() <= 1 || q < 10, "{q} -> {back}");
+            assert!(
+                (i32::from(back) - i32::from(q)).abs() <= 1 || q < 10,
+                "{q} -> {back}"
+            );
         }
     }
 

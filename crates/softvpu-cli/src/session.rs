@@ -1,0 +1,167 @@
+//! The encode loop shared by `encode` and `demo`: frames in, packets out, statistics.
+
+use std::io::Write;
+use std::time::Instant;
+
+use softvpu::metrics::{psnr, Psnr, PsnrAverage};
+use softvpu::{Config, Encoder, Frame, Picture, Quantizer};
+
+use crate::input::FrameSource;
+use crate::progress::Progress;
+
+/// What a run produced; printed as the closing summary.
+#[derive(Debug)]
+pub struct Summary {
+    pub codec: softvpu::Codec,
+    pub width: u32,
+    pub height: u32,
+    pub frames: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    pub fps: f64,
+    pub quantizers: Option<(Quantizer, Quantizer)>,
+    pub psnr: Option<Psnr>,
+}
+
+impl Summary {
+    pub fn kbps(&self) -> f64 {
+        if self.frames == 0 {
+            return 0.0;
+        }
+        self.bytes as f64 * 8.0 * self.fps / self.frames as f64 / 1000.0
+    }
+
+    pub fn print(&self, output: &str) {
+        let speed = self.frames as f64 / self.seconds.max(1e-9);
+        eprintln!(
+            "{}: {} frames {}x{} in {:.2} s ({speed:.1} fps), {:.0} kbps at {:.3} fps, {} bytes -> {output}",
+            self.codec, self.frames, self.width, self.height, self.seconds, self.kbps(), self.fps, self.bytes
+        );
+        if let Some((lo, hi)) = self.quantizers {
+            eprintln!("  quantiser: {} .. {}", describe(lo), describe(hi));
+        }
+        if let Some(p) = self.psnr {
+            eprintln!("  PSNR: Y {:.2} dB  U {:.2} dB  V {:.2} dB", p.y, p.u, p.v);
+        }
+    }
+}
+
+fn describe(q: Quantizer) -> String {
+    match q {
+        Quantizer::JpegQuality(v) => format!("quality {v}"),
+        Quantizer::Qp(v) => format!("QP {v}"),
+    }
+}
+
+fn quant_value(q: Quantizer) -> u8 {
+    match q {
+        Quantizer::JpegQuality(v) | Quantizer::Qp(v) => v,
+    }
+}
+
+/// How a run ended: the summary always, and the error that stopped it early, if any.
+pub struct Outcome {
+    pub summary: Summary,
+    pub error: Option<String>,
+}
+
+/// Encodes up to `max_frames` frames of `source` into `sink`. Packets are written
+/// as they are produced, so whatever was encoded before an error is kept.
+pub fn run(
+    source: &mut dyn FrameSource,
+    config: Config,
+    sink: &mut dyn Write,
+    max_frames: Option<u64>,
+    want_psnr: bool,
+    total_hint: Option<u64>,
+) -> Result<Outcome, String> {
+    let (width, height) = source.size();
+    let fps = config.frame_rate().as_f64();
+    let codec = config.codec();
+    let mut encoder = Encoder::new(config.reconstruction(want_psnr)).map_err(|e| e.to_string())?;
+    let mut summary = Summary {
+        codec,
+        width,
+        height,
+        frames: 0,
+        bytes: 0,
+        seconds: 0.0,
+        fps,
+        quantizers: None,
+        psnr: None,
+    };
+    let mut psnr_avg = PsnrAverage::default();
+    let mut progress = Progress::new(max_frames.or(total_hint));
+    let mut buf = Vec::new();
+    let start = Instant::now();
+    let mut error = None;
+    while max_frames.is_none_or(|m| summary.frames < m) {
+        match source.read_frame(&mut buf) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                error = Some(e.to_string());
+                break;
+            }
+        }
+        if let Err(e) = encode_one(
+            &mut encoder,
+            &buf,
+            width,
+            height,
+            sink,
+            &mut summary,
+            &mut psnr_avg,
+        ) {
+            error = Some(e);
+            break;
+        }
+        progress.update(summary.frames, summary.bytes, fps);
+    }
+    if let Err(e) = sink.flush() {
+        error.get_or_insert(format!("cannot write the output: {e}"));
+    }
+    progress.finish();
+    summary.seconds = start.elapsed().as_secs_f64();
+    summary.psnr = psnr_avg.mean();
+    Ok(Outcome { summary, error })
+}
+
+fn encode_one(
+    encoder: &mut Encoder,
+    nv12: &[u8],
+    width: u32,
+    height: u32,
+    sink: &mut dyn Write,
+    summary: &mut Summary,
+    psnr_avg: &mut PsnrAverage,
+) -> Result<(), String> {
+    let frame = Frame::from_nv12(nv12, width, height).map_err(|e| e.to_string())?;
+    encoder.send_frame(&frame).map_err(|e| e.to_string())?;
+    while let Some(packet) = encoder.receive_packet().map_err(|e| e.to_string())? {
+        sink.write_all(packet.data())
+            .map_err(|e| format!("cannot write the output: {e}"))?;
+        summary.frames += 1;
+        summary.bytes += packet.data().len() as u64;
+        let q = packet.quantizer();
+        summary.quantizers = Some(match summary.quantizers {
+            None => (q, q),
+            Some((lo, hi)) => (
+                if quant_value(q) < quant_value(lo) {
+                    q
+                } else {
+                    lo
+                },
+                if quant_value(q) > quant_value(hi) {
+                    q
+                } else {
+                    hi
+                },
+            ),
+        });
+        if let Some(recon) = packet.reconstruction() {
+            psnr_avg.add(psnr(&Picture::from_frame(&frame), recon));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! One coded frame as it leaves the encoder.
+
+use softvpu_core::Picture;
+
+/// The quantiser a frame was coded with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantizer {
+    /// JPEG quality, 1..=100.
+    JpegQuality(u8),
+    /// H.265 QP, 0..=51.
+    Qp(u8),
+}
+
+/// A coded frame: an Annex-B access unit (H.265) or a complete JPEG image (MJPEG).
+#[derive(Clone, Debug)]
+pub struct Packet {
+    pub(crate) data: Vec<u8>,
+    pub(crate) frame_number: u64,
+    pub(crate) keyframe: bool,
+    pub(crate) quantizer: Quantizer,
+    pub(crate) recon: Option<Picture>,
+}
+
+impl Packet {
+    /// The coded bytes, ready to write to a file or a socket.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// Takes the coded bytes without copying them.
+    pub fn into_data(self) -> Vec<u8> {
+        self.data
+    }
+
+    /// Index of the frame, counting from 0 in the order frames were sent.
+    pub fn frame_number(&self) -> u64 {
+        self.frame_number
+    }
+
+    /// Whether a decoder can start here (every JPEG; H.265 IDR pictures).
+    pub fn is_keyframe(&self) -> bool {
+        self.keyframe
+    }
+
+    pub fn quantizer(&self) -> Quantizer {
+        self.quantizer
+    }
+
+    /// The decoded picture the encoder expects a decoder to produce, when
+    /// [`Config::reconstruction`](crate::Config::reconstruction) was set.
+    pub fn reconstruction(&self) -> Option<&Picture> {
+        self.recon.as_ref()
+    }
+}
