@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the tests and benchmarks need when it is missing (Debian / Ubuntu),
+# and makes the natural test clips. Sourced by test.sh and bench scripts.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SHARED=${SOFTVPU_SHARED:-$ROOT/../shared}
+export SOFTVPU_TESTDATA=${SOFTVPU_TESTDATA:-$ROOT/target/testdata}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_packages() {
+  local missing=()
+  command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+  command -v djpeg >/dev/null || missing+=(libjpeg-turbo-progs)
+  [ -f /usr/include/turbojpeg.h ] || missing+=(libturbojpeg0-dev)
+  command -v libde265-dec265 >/dev/null || missing+=(libde265-examples)
+  command -v x265 >/dev/null || missing+=(x265)
+  command -v gcc >/dev/null || missing+=(gcc)
+  command -v unzip >/dev/null || missing+=(unzip)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+make_testdata() {
+  if [ ! -f "$SOFTVPU_TESTDATA/SHA256SUMS" ]; then
+    [ -f "$SHARED/data/make_data.sh" ] || { echo "no $SHARED/data/make_data.sh; set SOFTVPU_SHARED" >&2; exit 1; }
+    echo "making test clips in $SOFTVPU_TESTDATA"
+    bash "$SHARED/data/make_data.sh" "$SOFTVPU_TESTDATA" 60 >/dev/null
+  fi
+}
