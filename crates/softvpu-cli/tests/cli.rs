@@ -29,8 +29,16 @@ fn stderr(out: &Output) -> String {
 
 /// Asserts a failure with a message containing `needle`.
 fn assert_fails(out: &Output, needle: &str) {
-    assert!(!out.status.success(), "expected failure; stderr: {}", stderr(out));
-    assert!(stderr(out).contains(needle), "expected {needle:?} in: {}", stderr(out));
+    assert!(
+        !out.status.success(),
+        "expected failure; stderr: {}",
+        stderr(out)
+    );
+    assert!(
+        stderr(out).contains(needle),
+        "expected {needle:?} in: {}",
+        stderr(out)
+    );
 }
 
 /// The first `frames` frames of the 720p pan clip as a raw NV12 file.
@@ -65,7 +73,9 @@ fn y4m_input_takes_size_and_rate_from_its_header() {
     let y4m = scratch("clip.y4m");
     kit::run(
         Command::new("ffmpeg")
-            .args(["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "nv12", "-s", "1280x720"])
+            .args([
+                "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "nv12", "-s", "1280x720",
+            ])
             .args(["-r", "25", "-i"])
             .arg(pan_720p(10))
             .args(["-pix_fmt", "yuv420p"])
@@ -82,7 +92,9 @@ fn y4m_input_takes_size_and_rate_from_its_header() {
 fn stdin_to_stdout_pipe() {
     let input = std::fs::read(pan_720p(3)).unwrap();
     let mut child = softvpu()
-        .args(["encode", "-i", "-", "-o", "-", "--size", "1280x720", "--codec", "mjpeg"])
+        .args([
+            "encode", "-i", "-", "-o", "-", "--size", "1280x720", "--codec", "mjpeg",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -137,11 +149,17 @@ fn bad_sizes_are_refused() {
         ("4098x64", "out of range"),
         ("big", "not a size"),
     ] {
-        assert_fails(&run(encode_args(&input, &out_path).args(["--size", size])), needle);
+        assert_fails(
+            &run(encode_args(&input, &out_path).args(["--size", size])),
+            needle,
+        );
     }
     assert_fails(&run(&mut encode_args(&input, &out_path)), "needs --size");
     // A size that does not divide the file leaves a partial last frame.
-    assert_fails(&run(encode_args(&input, &out_path).args(["--size", "1920x1080"])), "inside frame 0");
+    assert_fails(
+        &run(encode_args(&input, &out_path).args(["--size", "1920x1080"])),
+        "inside frame 0",
+    );
 }
 
 #[test]
@@ -156,29 +174,52 @@ fn bad_options_are_refused() {
         (&["--codec", "h265"], "H.265 is not supported"),
     ];
     for (args, needle) in cases {
-        assert_fails(&run(encode_args(&input, &out_path).args(["--size", "1280x720"]).args(args)), needle);
+        assert_fails(
+            &run(encode_args(&input, &out_path)
+                .args(["--size", "1280x720"])
+                .args(args)),
+            needle,
+        );
     }
     let unknown_ext = scratch("out.bin");
-    assert_fails(&run(encode_args(&input, &unknown_ext).args(["--size", "1280x720"])), "--codec");
+    assert_fails(
+        &run(encode_args(&input, &unknown_ext).args(["--size", "1280x720"])),
+        "--codec",
+    );
 }
 
 #[test]
 fn unreadable_inputs_and_unwritable_outputs() {
     let out_path = scratch("never.mjpeg");
     let missing = scratch("does-not-exist.nv12");
-    assert_fails(&run(encode_args(&missing, &out_path).args(["--size", "64x64"])), "cannot open");
+    assert_fails(
+        &run(encode_args(&missing, &out_path).args(["--size", "64x64"])),
+        "cannot open",
+    );
     let dir_as_input = kit::scratch_dir("cli");
-    assert_fails(&run(encode_args(&dir_as_input, &out_path).args(["--size", "64x64"])), "error");
+    assert_fails(
+        &run(encode_args(&dir_as_input, &out_path).args(["--size", "64x64"])),
+        "error",
+    );
     let bad_out = Path::new("/nonexistent-dir/out.mjpeg");
-    assert_fails(&run(encode_args(&pan_720p(1), bad_out).args(["--size", "1280x720"])), "cannot create");
+    assert_fails(
+        &run(encode_args(&pan_720p(1), bad_out).args(["--size", "1280x720"])),
+        "cannot create",
+    );
 }
 
 #[test]
 fn unsupported_y4m_is_refused() {
-    for (header, needle) in [("YUV4MPEG2 W64 H32 It\n", "interlaced"), ("YUV4MPEG2 W64 H32 C444\n", "C444")] {
+    for (header, needle) in [
+        ("YUV4MPEG2 W64 H32 It\n", "interlaced"),
+        ("YUV4MPEG2 W64 H32 C444\n", "C444"),
+    ] {
         let y4m = scratch("unsupported.y4m");
         std::fs::write(&y4m, header).unwrap();
-        assert_fails(&run(&mut encode_args(&y4m, &scratch("unsupported.mjpeg"))), needle);
+        assert_fails(
+            &run(&mut encode_args(&y4m, &scratch("unsupported.mjpeg"))),
+            needle,
+        );
     }
 }
 
@@ -202,8 +243,17 @@ fn closed_pipe_is_an_error_not_a_crash() {
 #[test]
 fn demo_writes_a_playable_file() {
     let dir = kit::scratch_dir("cli-demo");
-    let out = run(softvpu().args(["demo", "--frames", "12", "--size", "320x240", "--out-dir"]).arg(&dir));
+    let out = run(softvpu()
+        .args(["demo", "--frames", "12", "--size", "320x240", "--out-dir"])
+        .arg(&dir));
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("mjpeg: 12 frames 320x240"), "{}", stderr(&out));
-    assert_eq!(kit::ffmpeg_count_frames(&dir.join("demo.mjpeg"), "mjpeg"), 12);
+    assert!(
+        stderr(&out).contains("mjpeg: 12 frames 320x240"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        kit::ffmpeg_count_frames(&dir.join("demo.mjpeg"), "mjpeg"),
+        12
+    );
 }

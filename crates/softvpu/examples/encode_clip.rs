@@ -25,7 +25,10 @@ fn run() -> Result<(), String> {
     };
     let codec: Codec = codec.parse().map_err(|e: softvpu::Error| e.to_string())?;
     let (w, h) = size.split_once('x').ok_or("size must be WxH")?;
-    let (w, h): (u32, u32) = (w.parse().map_err(|_| "bad width")?, h.parse().map_err(|_| "bad height")?);
+    let (w, h): (u32, u32) = (
+        w.parse().map_err(|_| "bad width")?,
+        h.parse().map_err(|_| "bad height")?,
+    );
     let threads: usize = threads.parse().map_err(|_| "bad thread count")?;
     let reps: usize = reps.parse().map_err(|_| "bad repetition count")?;
     let mut config = Config::new(codec, w, h).threads(threads);
@@ -58,6 +61,10 @@ fn run() -> Result<(), String> {
     }
     let n = frames.len() * reps;
     let secs = start.elapsed().as_secs_f64();
-    println!("frames {n} fps {:.2} bytes_per_frame {:.0}", n as f64 / secs, bytes as f64 / n as f64);
+    println!(
+        "frames {n} fps {:.2} bytes_per_frame {:.0}",
+        n as f64 / secs,
+        bytes as f64 / n as f64
+    );
     Ok(())
 }
