@@ -1,0 +1,76 @@
+//! Owned 8-bit sample planes at the coded (padded) size.
+
+/// One plane of 8-bit samples, rows `stride` bytes apart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plane {
+    pub width: usize,
+    pub height: usize,
+    pub stride: usize,
+    pub data: Vec<u8>,
+}
+
+impl Plane {
+    /// A plane filled with mid-grey (128).
+    pub fn new(width: usize, height: usize) -> Self {
+        Self { width, height, stride: width, data: vec![128; width * height] }
+    }
+
+    #[inline]
+    pub fn at(&self, x: usize, y: usize) -> u8 {
+        self.data[y * self.stride + x]
+    }
+
+    #[inline]
+    pub fn set(&mut self, x: usize, y: usize, v: u8) {
+        self.data[y * self.stride + x] = v;
+    }
+
+    #[inline]
+    pub fn row(&self, y: usize) -> &[u8] {
+        &self.data[y * self.stride..y * self.stride + self.width]
+    }
+
+    #[inline]
+    pub fn row_mut(&mut self, y: usize) -> &mut [u8] {
+        let s = y * self.stride;
+        &mut self.data[s..s + self.width]
+    }
+
+    /// Copies an `n`x`n` block at (`x`, `y`) into `out` (row stride `n`).
+    pub fn read_block(&self, x: usize, y: usize, n: usize, out: &mut [u8]) {
+        for (r, dst) in out.chunks_exact_mut(n).take(n).enumerate() {
+            let s = (y + r) * self.stride + x;
+            dst.copy_from_slice(&self.data[s..s + n]);
+        }
+    }
+
+    /// Writes an `n`x`n` block (row stride `n`) at (`x`, `y`).
+    pub fn write_block(&mut self, x: usize, y: usize, n: usize, block: &[u8]) {
+        for (r, src) in block.chunks_exact(n).take(n).enumerate() {
+            let s = (y + r) * self.stride + x;
+            self.data[s..s + n].copy_from_slice(src);
+        }
+    }
+}
+
+/// A 4:2:0 picture: `planes[0]` is luma, `planes[1]` Cb, `planes[2]` Cr.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Yuv {
+    pub planes: [Plane; 3],
+}
+
+impl Yuv {
+    /// A mid-grey picture; `width` and `height` must be even.
+    pub fn new(width: usize, height: usize) -> Self {
+        let c = || Plane::new(width / 2, height / 2);
+        Self { planes: [Plane::new(width, height), c(), c()] }
+    }
+
+    pub fn width(&self) -> usize {
+        self.planes[0].width
+    }
+
+    pub fn height(&self) -> usize {
+        self.planes[0].height
+    }
+}
