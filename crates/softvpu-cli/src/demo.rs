@@ -62,14 +62,12 @@ pub fn run(out_dir: &Path, width: u32, height: u32, frames: u32) -> Result<(), S
             next: 0,
             frames,
         };
-        let outcome = session::run(
-            &mut clip,
-            config,
-            &mut sink,
-            None,
-            true,
-            Some(u64::from(frames)),
-        )?;
+        let outputs = session::Outputs {
+            stream: &mut sink,
+            recon: None,
+            psnr: true,
+        };
+        let outcome = session::run(&mut clip, config, outputs, None, Some(u64::from(frames)))?;
         outcome.summary.print(&path.display().to_string());
         if let Some(e) = outcome.error {
             return Err(e);

@@ -72,6 +72,12 @@ struct EncodeArgs {
     /// Report PSNR-Y/U/V of the reconstruction against the input.
     #[arg(long)]
     psnr: bool,
+    /// Write the reconstruction (what a decoder shows) as raw planar 4:2:0 to FILE.
+    #[arg(long, value_name = "FILE")]
+    recon: Option<String>,
+    /// H.265: add a decoded-picture-hash SEI to every picture (decoders then verify it).
+    #[arg(long, value_parser = ["md5"])]
+    hash: Option<String>,
 }
 
 #[derive(Args)]
@@ -194,6 +200,9 @@ fn encode(args: EncodeArgs) -> Result<(), String> {
     if let Some(qp) = args.qp {
         config = config.qp(qp);
     }
+    if args.hash.is_some() {
+        config = config.picture_hash(true);
+    }
     config.validate().map_err(|e| e.to_string())?;
     softvpu::Encoder::new(config.clone()).map_err(|e| e.to_string())?;
 
@@ -204,14 +213,18 @@ fn encode(args: EncodeArgs) -> Result<(), String> {
             .map_err(|e| format!("cannot create {}: {e}", args.output))?;
         Box::new(BufWriter::new(file))
     };
-    let outcome = session::run(
-        source.as_mut(),
-        config,
-        &mut sink,
-        args.frames,
-        args.psnr,
-        total,
-    )?;
+    let mut recon: Option<Box<dyn Write>> = match &args.recon {
+        Some(path) => Some(Box::new(BufWriter::new(
+            File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?,
+        ))),
+        None => None,
+    };
+    let outputs = session::Outputs {
+        stream: &mut sink,
+        recon: recon.as_mut().map(|w| w.as_mut() as &mut dyn Write),
+        psnr: args.psnr,
+    };
+    let outcome = session::run(source.as_mut(), config, outputs, args.frames, total)?;
     outcome.summary.print(&args.output);
     match outcome.error {
         Some(e) => Err(format!(

@@ -65,20 +65,30 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-/// Encodes up to `max_frames` frames of `source` into `sink`. Packets are written
+/// Where a run's results go.
+pub struct Outputs<'a> {
+    /// The coded stream.
+    pub stream: &'a mut dyn Write,
+    /// Raw planar 4:2:0 reconstruction, when asked for.
+    pub recon: Option<&'a mut dyn Write>,
+    /// Measure PSNR against the input.
+    pub psnr: bool,
+}
+
+/// Encodes up to `max_frames` frames of `source` into the outputs. Packets are written
 /// as they are produced, so whatever was encoded before an error is kept.
 pub fn run(
     source: &mut dyn FrameSource,
     config: Config,
-    sink: &mut dyn Write,
+    mut out: Outputs<'_>,
     max_frames: Option<u64>,
-    want_psnr: bool,
     total_hint: Option<u64>,
 ) -> Result<Outcome, String> {
+    let want_recon = out.psnr || out.recon.is_some();
     let (width, height) = source.size();
     let fps = config.frame_rate().as_f64();
     let codec = config.codec();
-    let mut encoder = Encoder::new(config.reconstruction(want_psnr)).map_err(|e| e.to_string())?;
+    let mut encoder = Encoder::new(config.reconstruction(want_recon)).map_err(|e| e.to_string())?;
     let mut summary = Summary {
         codec,
         width,
@@ -107,9 +117,8 @@ pub fn run(
         if let Err(e) = encode_one(
             &mut encoder,
             &buf,
-            width,
-            height,
-            sink,
+            (width, height),
+            &mut out,
             &mut summary,
             &mut psnr_avg,
         ) {
@@ -118,8 +127,11 @@ pub fn run(
         }
         progress.update(summary.frames, summary.bytes, fps);
     }
-    if let Err(e) = sink.flush() {
+    if let Err(e) = out.stream.flush() {
         error.get_or_insert(format!("cannot write the output: {e}"));
+    }
+    if let Some(Err(e)) = out.recon.as_mut().map(|r| r.flush()) {
+        error.get_or_insert(format!("cannot write the reconstruction: {e}"));
     }
     progress.finish();
     summary.seconds = start.elapsed().as_secs_f64();
@@ -130,16 +142,16 @@ pub fn run(
 fn encode_one(
     encoder: &mut Encoder,
     nv12: &[u8],
-    width: u32,
-    height: u32,
-    sink: &mut dyn Write,
+    (width, height): (u32, u32),
+    out: &mut Outputs<'_>,
     summary: &mut Summary,
     psnr_avg: &mut PsnrAverage,
 ) -> Result<(), String> {
     let frame = Frame::from_nv12(nv12, width, height).map_err(|e| e.to_string())?;
     encoder.send_frame(&frame).map_err(|e| e.to_string())?;
     while let Some(packet) = encoder.receive_packet().map_err(|e| e.to_string())? {
-        sink.write_all(packet.data())
+        out.stream
+            .write_all(packet.data())
             .map_err(|e| format!("cannot write the output: {e}"))?;
         summary.frames += 1;
         summary.bytes += packet.data().len() as u64;
@@ -160,7 +172,13 @@ fn encode_one(
             ),
         });
         if let Some(recon) = packet.reconstruction() {
-            psnr_avg.add(psnr(&Picture::from_frame(&frame), recon));
+            if out.psnr {
+                psnr_avg.add(psnr(&Picture::from_frame(&frame), recon));
+            }
+            if let Some(w) = out.recon.as_mut() {
+                w.write_all(&recon.to_i420())
+                    .map_err(|e| format!("cannot write the reconstruction: {e}"))?;
+            }
         }
     }
     Ok(())

@@ -171,7 +171,7 @@ fn bad_options_are_refused() {
         (&["--quality", "0"], "invalid quality"),
         (&["--bitrate", "0"], "invalid bitrate"),
         (&["--fps", "0"], "not a frame rate"),
-        (&["--codec", "h265"], "H.265 is not supported"),
+        (&["--codec", "h265", "--qp", "52"], "invalid qp"),
     ];
     for (args, needle) in cases {
         assert_fails(
@@ -256,4 +256,26 @@ fn demo_writes_a_playable_file() {
         kit::ffmpeg_count_frames(&dir.join("demo.mjpeg"), "mjpeg"),
         12
     );
+    assert!(stderr(&out).contains("h265: 12 frames 320x240"));
+    assert_eq!(kit::ffmpeg_count_frames(&dir.join("demo.h265"), "hevc"), 12);
+}
+
+#[test]
+fn h265_recon_matches_what_decoders_show() {
+    let input = pan_720p(3);
+    let stream = scratch("pan3.h265");
+    let recon = scratch("pan3_recon.yuv");
+    let out = run(encode_args(&input, &stream)
+        .args([
+            "--size", "1280x720", "--qp", "30", "--hash", "md5", "--psnr", "--recon",
+        ])
+        .arg(&recon));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("PSNR"), "{}", stderr(&out));
+    let expected = std::fs::read(&recon).unwrap();
+    assert_eq!(expected.len(), 1280 * 720 * 3 / 2 * 3);
+    let decoded = kit::ffmpeg_decode_hevc(&stream);
+    if let Some(diff) = kit::first_difference(&expected, &decoded, 1280, 720) {
+        panic!("ffmpeg output differs from --recon: {diff}");
+    }
 }

@@ -1,12 +1,22 @@
 //! H.265 / HEVC Main profile encoder: 8-bit 4:2:0, CABAC, intra and low-delay P.
 
+pub mod analysis;
+pub mod bitstream;
 pub mod cabac;
+pub mod cu;
 pub mod deblock;
+pub mod dist;
+pub mod encoder;
 pub mod intra;
+pub mod md5;
+pub mod params;
 pub mod plane;
 pub mod quant;
+pub mod residual;
 pub mod scan;
+pub mod syntax;
 pub mod transform;
 pub mod zscan;
 
+pub use encoder::{CodedPicture, HevcEncoder, HevcSettings};
 pub use plane::{Plane, Yuv};

@@ -12,7 +12,12 @@ pub struct Plane {
 impl Plane {
     /// A plane filled with mid-grey (128).
     pub fn new(width: usize, height: usize) -> Self {
-        Self { width, height, stride: width, data: vec![128; width * height] }
+        Self {
+            width,
+            height,
+            stride: width,
+            data: vec![128; width * height],
+        }
     }
 
     #[inline]
@@ -63,7 +68,9 @@ impl Yuv {
     /// A mid-grey picture; `width` and `height` must be even.
     pub fn new(width: usize, height: usize) -> Self {
         let c = || Plane::new(width / 2, height / 2);
-        Self { planes: [Plane::new(width, height), c(), c()] }
+        Self {
+            planes: [Plane::new(width, height), c(), c()],
+        }
     }
 
     pub fn width(&self) -> usize {

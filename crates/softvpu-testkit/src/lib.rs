@@ -170,3 +170,87 @@ pub fn ffmpeg_count_frames(path: &Path, format: &str) -> usize {
         .parse()
         .unwrap()
 }
+
+/// Decodes an H.265 elementary stream with ffmpeg, verifying every picture-hash SEI
+/// (`-err_detect crccheck`); panics on any decoder message. Returns planar 4:2:0 frames.
+pub fn ffmpeg_decode_hevc(stream: &Path) -> Vec<u8> {
+    let out = run(Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-xerror",
+            "-err_detect",
+            "crccheck",
+            "-f",
+            "hevc",
+            "-i",
+        ])
+        .arg(stream)
+        .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]));
+    assert!(
+        out.stderr.is_empty(),
+        "ffmpeg reported on {}: {}",
+        stream.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Decodes an H.265 elementary stream with libde265's `dec265`, checking the picture hashes
+/// (`-c`); panics on any error it reports. Returns planar 4:2:0 frames.
+pub fn dec265_decode(stream: &Path) -> Vec<u8> {
+    let yuv = stream.with_extension("dec265.yuv");
+    let out = run(Command::new("libde265-dec265")
+        .args(["-q", "-c", "-t", "0", "-o"])
+        .arg(&yuv)
+        .arg(stream));
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    let lower = text.to_ascii_lowercase();
+    assert!(
+        !lower.contains("error") && !lower.contains("mismatch") && !lower.contains("warning"),
+        "dec265 reported on {}: {text}",
+        stream.display()
+    );
+    let data = std::fs::read(&yuv).unwrap_or_else(|e| panic!("dec265 wrote no output: {e}"));
+    let _ = std::fs::remove_file(&yuv);
+    data
+}
+
+/// Where two sequences of planar 4:2:0 frames first differ: "frame F plane P at (x, y):
+/// expected A, decoded B", or a length mismatch; `None` when they are equal.
+pub fn first_difference(
+    expected: &[u8],
+    actual: &[u8],
+    width: usize,
+    height: usize,
+) -> Option<String> {
+    let frame_len = width * height * 3 / 2;
+    if expected.len() != actual.len() {
+        return Some(format!(
+            "{} frames expected, {} bytes decoded ({} frames)",
+            expected.len() / frame_len,
+            actual.len(),
+            actual.len() as f64 / frame_len as f64
+        ));
+    }
+    let i = expected.iter().zip(actual).position(|(a, b)| a != b)?;
+    let (frame, mut off) = (i / frame_len, i % frame_len);
+    let luma = width * height;
+    let (plane, w) = if off < luma {
+        ("Y", width)
+    } else if off < luma + luma / 4 {
+        off -= luma;
+        ("U", width / 2)
+    } else {
+        off -= luma + luma / 4;
+        ("V", width / 2)
+    };
+    Some(format!(
+        "frame {frame} plane {plane} at ({}, {}): expected {}, decoded {}",
+        off % w,
+        off / w,
+        expected[i],
+        actual[i]
+    ))
+}

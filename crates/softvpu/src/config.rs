@@ -81,6 +81,7 @@ pub struct Config {
     pub(crate) qp: Option<u8>,
     pub(crate) threads: usize,
     pub(crate) reconstruction: bool,
+    pub(crate) picture_hash: bool,
 }
 
 impl Config {
@@ -98,6 +99,7 @@ impl Config {
             qp: None,
             threads: 0,
             reconstruction: false,
+            picture_hash: false,
         }
     }
 
@@ -153,6 +155,13 @@ impl Config {
     /// Attach each frame's reconstruction to its packet (costs time; for tests and PSNR).
     pub fn reconstruction(mut self, on: bool) -> Self {
         self.reconstruction = on;
+        self
+    }
+
+    /// H.265: append an MD5 decoded-picture-hash SEI to every picture, so any decoder can
+    /// verify its output.
+    pub fn picture_hash(mut self, on: bool) -> Self {
+        self.picture_hash = on;
         self
     }
 

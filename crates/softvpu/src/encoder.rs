@@ -2,8 +2,11 @@
 
 use std::collections::VecDeque;
 
-use softvpu_core::Frame;
+use softvpu_core::{Frame, Picture};
+use softvpu_hevc::{HevcEncoder, HevcSettings};
 use softvpu_mjpeg::{MjpegEncoder, QualityController};
+
+use crate::qp_rate::QpController;
 
 use crate::{Codec, Config, Error, Packet, Quantizer};
 
@@ -21,8 +24,12 @@ pub struct Encoder {
 #[derive(Debug)]
 enum Backend {
     Mjpeg {
-        encoder: MjpegEncoder,
+        encoder: Box<MjpegEncoder>,
         rate: Option<QualityController>,
+    },
+    Hevc {
+        encoder: Box<HevcEncoder>,
+        rate: Option<QpController>,
     },
 }
 
@@ -32,19 +39,35 @@ impl Encoder {
         config.validate()?;
         let backend = match config.codec {
             Codec::Mjpeg => Backend::Mjpeg {
-                encoder: MjpegEncoder::new(config.width, config.height, config.effective_threads()),
+                encoder: Box::new(MjpegEncoder::new(
+                    config.width,
+                    config.height,
+                    config.effective_threads(),
+                )),
                 rate: config.quality.is_none().then(|| {
                     let bits_per_frame =
                         f64::from(config.bitrate_kbps) * 1000.0 / config.fps.as_f64();
                     QualityController::new(bits_per_frame, (config.width * config.height) as usize)
                 }),
             },
-            Codec::H265 => {
-                return Err(Error::UnsupportedCodec {
-                    codec: "H.265",
-                    reason: "this build has no H.265 encoder yet; use mjpeg",
-                })
-            }
+            Codec::H265 => Backend::Hevc {
+                encoder: Box::new(HevcEncoder::new(HevcSettings {
+                    width: config.width as usize,
+                    height: config.height as usize,
+                    fps: (config.fps.num, config.fps.den),
+                    bitrate_kbps: if config.qp.is_some() {
+                        0
+                    } else {
+                        config.bitrate_kbps
+                    },
+                    picture_hash: config.picture_hash,
+                })),
+                rate: config.qp.is_none().then(|| {
+                    let bits_per_frame =
+                        f64::from(config.bitrate_kbps) * 1000.0 / config.fps.as_f64();
+                    QpController::new(bits_per_frame, (config.width * config.height) as usize)
+                }),
+            },
         };
         Ok(Self {
             config,
@@ -91,6 +114,32 @@ impl Encoder {
                     keyframe: true,
                     quantizer: Quantizer::JpegQuality(quality),
                     recon: image.recon,
+                }
+            }
+            Backend::Hevc { encoder, rate } => {
+                let qp = match (self.config.qp, rate.as_ref()) {
+                    (Some(qp), _) => qp,
+                    (None, Some(rc)) => rc.next_qp(),
+                    (None, None) => unreachable!("bitrate mode always has a controller"),
+                };
+                let coded = encoder.encode(frame, i32::from(qp));
+                if let Some(rc) = rate.as_mut() {
+                    rc.update(qp, coded.data.len() * 8);
+                }
+                let recon = self.config.reconstruction.then(|| {
+                    let planes = coded
+                        .recon
+                        .planes
+                        .each_ref()
+                        .map(|p| (p.data.as_slice(), p.stride));
+                    Picture::from_planes_cropped(planes, self.config.width, self.config.height)
+                });
+                Packet {
+                    data: coded.data,
+                    frame_number: self.frames_sent,
+                    keyframe: coded.keyframe,
+                    quantizer: Quantizer::Qp(qp),
+                    recon,
                 }
             }
         };
@@ -170,9 +219,18 @@ mod tests {
     }
 
     #[test]
-    fn h265_is_refused_clearly() {
-        let err = Encoder::new(Config::h265(64, 64)).unwrap_err();
-        assert!(err.to_string().contains("use mjpeg"), "{err}");
+    fn h265_packets_are_annex_b_access_units() {
+        let mut enc = Encoder::new(Config::h265(66, 34).qp(30).reconstruction(true)).unwrap();
+        let buf = Pattern::Edges.render(66, 34, 0);
+        enc.send_frame(&Frame::from_nv12(&buf, 66, 34).unwrap())
+            .unwrap();
+        let p = enc.receive_packet().unwrap().unwrap();
+        assert!(p.is_keyframe());
+        assert_eq!(p.quantizer(), Quantizer::Qp(30));
+        // VPS NAL unit first.
+        assert_eq!(&p.data()[..5], &[0, 0, 0, 1, 0x40]);
+        let rec = p.reconstruction().unwrap();
+        assert_eq!((rec.width, rec.height), (66, 34));
     }
 
     #[test]

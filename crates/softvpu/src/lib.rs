@@ -16,6 +16,7 @@ mod config;
 mod encoder;
 mod error;
 mod packet;
+mod qp_rate;
 
 pub use config::{Codec, Config, Rational};
 pub use encoder::Encoder;

@@ -1,0 +1,531 @@
+//! Intra decisions of one CTU: CU split, luma and chroma modes, NxN — and the
+//! reconstruction and levels that go with them.
+//!
+//! Modes are pre-selected by SATD plus an estimate of their signalling bits; the few best are
+//! then coded for real and compared by SSE + λ·bits, the bits counted by the syntax writer.
+
+use crate::cabac::{BinSink, BitEstimator, Contexts};
+use crate::cu::{chroma_mode, BlockInfo, BlockMap, CtuLevels, Cu, CuKind, IntraCu, Node};
+use crate::dist::{satd, sse};
+use crate::intra::{build_references, filter_needed, filter_references, predict, RefSamples};
+use crate::params::LOG2_MIN_CB;
+use crate::plane::Yuv;
+use crate::quant::{chroma_qp, dequantize, hide_signs, quantize};
+use crate::residual::code_residual;
+use crate::scan::scan_order;
+use crate::syntax::{mpm_candidates, CtuSyntax, ModeCode, PictureLayout};
+use crate::transform::{forward, inverse};
+
+/// Modes kept after the SATD pre-selection, by log2 block size (4x4 .. 32x32).
+const RD_CANDIDATES: [usize; 4] = [3, 3, 2, 2];
+
+/// Rate-distortion trade-off for a picture QP.
+#[derive(Clone, Copy, Debug)]
+pub struct Lambda {
+    pub qp: i32,
+    pub qp_chroma: i32,
+    /// Multiplies bits in SSE-based costs.
+    pub sse: f64,
+    /// Multiplies bits in SATD-based costs.
+    pub satd: f64,
+    /// Chroma SSE weight, making chroma errors comparable at its own QP.
+    pub chroma_weight: f64,
+}
+
+impl Lambda {
+    pub fn intra(qp: i32) -> Self {
+        let qp_chroma = chroma_qp(qp);
+        let sse = 0.57 * 2f64.powf(f64::from(qp - 12) / 3.0);
+        Self {
+            qp,
+            qp_chroma,
+            sse,
+            satd: sse.sqrt(),
+            chroma_weight: 2f64.powf(f64::from(qp - qp_chroma) / 3.0),
+        }
+    }
+}
+
+/// Per-CTU intra search over a picture being reconstructed.
+#[derive(Debug)]
+pub struct IntraSearch<'a> {
+    pub src: &'a Yuv,
+    pub rec: &'a mut Yuv,
+    pub map: &'a mut BlockMap,
+    pub levels: &'a mut CtuLevels,
+    pub layout: PictureLayout<'a>,
+    pub ctu_x: usize,
+    pub ctu_y: usize,
+    pub lambda: Lambda,
+    /// Context states the bit estimates start from.
+    pub ctx: &'a Contexts,
+}
+
+/// Scratch buffers for one transform block.
+struct TuScratch {
+    pred: [u8; 32 * 32],
+    src: [u8; 32 * 32],
+    residual: [i16; 32 * 32],
+    coeffs: [i32; 32 * 32],
+    levels: [i32; 32 * 32],
+}
+
+impl TuScratch {
+    fn new() -> Box<Self> {
+        Box::new(Self {
+            pred: [0; 1024],
+            src: [0; 1024],
+            residual: [0; 1024],
+            coeffs: [0; 1024],
+            levels: [0; 1024],
+        })
+    }
+}
+
+/// Saved reconstruction and levels of a CU region, to undo a rejected alternative.
+struct Snapshot {
+    rec: [Vec<u8>; 3],
+    levels: [Vec<i32>; 3],
+}
+
+impl IntraSearch<'_> {
+    /// Decides the CTU; returns its coding quadtree in pre-order.
+    pub fn run(&mut self) -> Vec<Node> {
+        let mut nodes = Vec::with_capacity(64);
+        let mut scratch = TuScratch::new();
+        self.decide(
+            &mut nodes,
+            &mut scratch,
+            self.ctu_x,
+            self.ctu_y,
+            self.layout.log2_ctb,
+            0,
+        );
+        nodes
+    }
+
+    fn syntax(&self) -> CtuSyntax<'_> {
+        CtuSyntax {
+            layout: self.layout,
+            map: self.map,
+            levels: self.levels,
+            ctu_x: self.ctu_x,
+            ctu_y: self.ctu_y,
+        }
+    }
+
+    fn bits_to_cost(&self, bits_q15: u64) -> f64 {
+        self.lambda.sse * bits_q15 as f64 / 32768.0
+    }
+
+    fn split_flag_cost(&self, x: usize, y: usize, log2: u32, depth: u8, split: bool) -> f64 {
+        let mut est = BitEstimator::default();
+        let mut ctx = self.ctx.clone();
+        self.syntax()
+            .split_cu_flag(&mut est, &mut ctx, x, y, log2, depth, split);
+        self.bits_to_cost(est.bits_q15())
+    }
+
+    /// Best coding of the square at (`x`, `y`): one CU or four smaller ones.
+    fn decide(
+        &mut self,
+        nodes: &mut Vec<Node>,
+        s: &mut TuScratch,
+        x: usize,
+        y: usize,
+        log2: u32,
+        depth: u8,
+    ) -> f64 {
+        let size = 1 << log2;
+        let inside = x + size <= self.layout.width && y + size <= self.layout.height;
+        // Intra CUs stop at 32x32: a 64x64 intra CU is four 32x32 transforms anyway.
+        if !inside || log2 > 5 {
+            nodes.push(Node::Split);
+            let mut cost = if inside {
+                self.split_flag_cost(x, y, log2, depth, true)
+            } else {
+                0.0
+            };
+            cost += self.decide_children(nodes, s, x, y, log2, depth);
+            return cost;
+        }
+        let (leaf_cost, cu, coded) = self.best_cu(s, x, y, log2, depth);
+        if log2 == LOG2_MIN_CB {
+            nodes.push(Node::Leaf(cu));
+            return leaf_cost;
+        }
+        let leaf_cost = leaf_cost + self.split_flag_cost(x, y, log2, depth, false);
+        // A CU predicted so well that it needs no residual is not worth splitting.
+        if !coded {
+            nodes.push(Node::Leaf(cu));
+            return leaf_cost;
+        }
+        let saved = self.snapshot(x, y, size);
+        let mark = nodes.len();
+        nodes.push(Node::Split);
+        let split_cost = self.split_flag_cost(x, y, log2, depth, true)
+            + self.decide_children(nodes, s, x, y, log2, depth);
+        if split_cost < leaf_cost {
+            return split_cost;
+        }
+        nodes.truncate(mark);
+        nodes.push(Node::Leaf(cu));
+        self.restore(&saved, x, y, size);
+        self.mark_cu(&cu, depth);
+        leaf_cost
+    }
+
+    fn decide_children(
+        &mut self,
+        nodes: &mut Vec<Node>,
+        s: &mut TuScratch,
+        x: usize,
+        y: usize,
+        log2: u32,
+        depth: u8,
+    ) -> f64 {
+        let half = 1 << (log2 - 1);
+        let mut cost = 0.0;
+        for (dx, dy) in [(0, 0), (half, 0), (0, half), (half, half)] {
+            let (cx, cy) = (x + dx, y + dy);
+            if cx < self.layout.width && cy < self.layout.height {
+                cost += self.decide(nodes, s, cx, cy, log2 - 1, depth + 1);
+            }
+        }
+        cost
+    }
+
+    /// The best single CU (2Nx2N, or NxN at 8x8): its cost, its description, and whether it
+    /// codes any residual. Leaves its reconstruction, levels and block map in place.
+    fn best_cu(
+        &mut self,
+        s: &mut TuScratch,
+        x: usize,
+        y: usize,
+        log2: u32,
+        depth: u8,
+    ) -> (f64, Cu, bool) {
+        let whole = self.code_cu(s, x, y, log2, depth, false);
+        if log2 != LOG2_MIN_CB {
+            return whole;
+        }
+        let saved = self.snapshot(x, y, 8);
+        let split = self.code_cu(s, x, y, log2, depth, true);
+        if split.0 < whole.0 {
+            return split;
+        }
+        self.restore(&saved, x, y, 8);
+        self.mark_cu(&whole.1, depth);
+        whole
+    }
+
+    /// Searches and codes one intra CU with one (2Nx2N) or four (NxN) prediction blocks.
+    fn code_cu(
+        &mut self,
+        s: &mut TuScratch,
+        x: usize,
+        y: usize,
+        log2: u32,
+        depth: u8,
+        nxn: bool,
+    ) -> (f64, Cu, bool) {
+        let mut luma_modes = [0u8; 4];
+        let mut dist = 0u64;
+        if nxn {
+            for (i, mode) in luma_modes.iter_mut().enumerate() {
+                let (px, py) = (x + (i & 1) * 4, y + (i >> 1) * 4);
+                let (m, d) = self.search_luma(s, px, py, 2);
+                *mode = m;
+                dist += d;
+                self.map.fill(
+                    px,
+                    py,
+                    4,
+                    BlockInfo {
+                        depth,
+                        luma_mode: m,
+                        intra: true,
+                    },
+                );
+            }
+        } else {
+            let (m, d) = self.search_luma(s, x, y, log2);
+            luma_modes = [m; 4];
+            dist += d;
+        }
+        let (chroma_code, chroma_dist) = self.search_chroma(s, x, y, log2 - 1, luma_modes[0]);
+        let cu = Cu {
+            x,
+            y,
+            log2,
+            kind: CuKind::Intra(IntraCu {
+                nxn,
+                luma_modes,
+                chroma_code,
+                tu_split: false,
+            }),
+        };
+        self.mark_cu(&cu, depth);
+        let mut est = BitEstimator::default();
+        let mut ctx = self.ctx.clone();
+        self.syntax().coding_unit(&mut est, &mut ctx, &cu);
+        let cost = dist as f64
+            + self.lambda.chroma_weight * chroma_dist as f64
+            + self.bits_to_cost(est.bits_q15());
+        let coded = self.any_levels(x, y, 1 << log2);
+        (cost, cu, coded)
+    }
+
+    fn mark_cu(&mut self, cu: &Cu, depth: u8) {
+        let CuKind::Intra(intra) = cu.kind;
+        if intra.nxn {
+            for (i, &m) in intra.luma_modes.iter().enumerate() {
+                let (px, py) = (cu.x + (i & 1) * 4, cu.y + (i >> 1) * 4);
+                self.map.fill(
+                    px,
+                    py,
+                    4,
+                    BlockInfo {
+                        depth,
+                        luma_mode: m,
+                        intra: true,
+                    },
+                );
+            }
+        } else {
+            let info = BlockInfo {
+                depth,
+                luma_mode: intra.luma_modes[0],
+                intra: true,
+            };
+            self.map.fill(cu.x, cu.y, 1 << cu.log2, info);
+        }
+    }
+
+    fn any_levels(&self, x: usize, y: usize, size: usize) -> bool {
+        let (lx, ly) = (x - self.ctu_x, y - self.ctu_y);
+        self.levels.any_nonzero(0, lx, ly, size)
+            || self.levels.any_nonzero(1, lx / 2, ly / 2, size / 2)
+            || self.levels.any_nonzero(2, lx / 2, ly / 2, size / 2)
+    }
+
+    /// Picks and codes the luma mode of one prediction block; returns it and its SSE.
+    fn search_luma(&mut self, s: &mut TuScratch, x: usize, y: usize, log2: u32) -> (u8, u64) {
+        let n = 1usize << log2;
+        let src = &self.src.planes[0];
+        src.read_block(x, y, n, &mut s.src);
+        let refs = build_references(&self.rec.planes[0], self.layout.avail, x, y, log2, false);
+        let filtered = filter_references(&refs, true);
+        let mpm = mpm_candidates(self.map, &self.layout, x, y);
+
+        let mut ranked: Vec<(f64, u8)> = (0..35u8)
+            .map(|mode| {
+                let r = if filter_needed(log2, mode) {
+                    &filtered
+                } else {
+                    &refs
+                };
+                predict(r, log2, mode, true, &mut s.pred[..n * n]);
+                let d = satd(&s.src, n, &s.pred, n, log2);
+                let bits = ModeCode::of(mode, &mpm).approx_bits();
+                (f64::from(d) + self.lambda.satd * f64::from(bits), mode)
+            })
+            .collect();
+        ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let keep = RD_CANDIDATES[(log2 - 2) as usize];
+
+        let mut best = (f64::MAX, 0u8, 0u64);
+        for &(_, mode) in ranked.iter().take(keep) {
+            let (dist, bits) = self.code_luma(s, x, y, log2, mode, &refs, &filtered);
+            let mode_bits = u64::from(ModeCode::of(mode, &mpm).approx_bits()) << 15;
+            let cost = dist as f64 + self.bits_to_cost(bits + mode_bits);
+            if cost < best.0 {
+                best = (cost, mode, dist);
+            }
+        }
+        if ranked[..keep.min(ranked.len())].last().map(|r| r.1) != Some(best.1) {
+            self.code_luma(s, x, y, log2, best.1, &refs, &filtered);
+        }
+        (best.1, best.2)
+    }
+
+    /// Predicts, transforms, quantises and reconstructs one luma block; returns SSE and the
+    /// estimated bits (q15) of its cbf and residual.
+    #[allow(clippy::too_many_arguments)]
+    fn code_luma(
+        &mut self,
+        s: &mut TuScratch,
+        x: usize,
+        y: usize,
+        log2: u32,
+        mode: u8,
+        refs: &RefSamples,
+        filtered: &RefSamples,
+    ) -> (u64, u64) {
+        let n = 1usize << log2;
+        let r = if filter_needed(log2, mode) {
+            filtered
+        } else {
+            refs
+        };
+        predict(r, log2, mode, true, &mut s.pred[..n * n]);
+        self.src.planes[0].read_block(x, y, n, &mut s.src);
+        let order = scan_order(log2, true, Some(mode));
+        let (lx, ly) = (x - self.ctu_x, y - self.ctu_y);
+        self.code_block(s, 0, x, y, log2, order, self.lambda.qp, log2 == 2);
+        let mut est = BitEstimator::default();
+        let mut ctx = self.ctx.clone();
+        let coded = self.levels.any_nonzero(0, lx, ly, n);
+        est.bin(&mut ctx.cbf_luma[1], u32::from(coded));
+        if coded {
+            let stride = crate::cu::LEVEL_STRIDE[0];
+            code_residual(
+                &mut est,
+                &mut ctx,
+                self.levels.block(0, lx, ly),
+                stride,
+                log2,
+                false,
+                order,
+            );
+        }
+        let rec = &self.rec.planes[0];
+        let d = sse(&s.src, n, &rec.data[y * rec.stride + x..], rec.stride, n, n);
+        (d, est.bits_q15())
+    }
+
+    /// Residual coding of the prediction in `s.pred` against `s.src` for plane `c` at plane
+    /// position (`x`, `y`): stores the levels and writes the reconstruction.
+    #[allow(clippy::too_many_arguments)]
+    fn code_block(
+        &mut self,
+        s: &mut TuScratch,
+        c: usize,
+        x: usize,
+        y: usize,
+        log2: u32,
+        order: crate::scan::ScanOrder,
+        qp: i32,
+        dst: bool,
+    ) {
+        let n = 1usize << log2;
+        let nn = n * n;
+        for i in 0..nn {
+            s.residual[i] = i16::from(s.src[i]) - i16::from(s.pred[i]);
+        }
+        forward(&s.residual[..nn], &mut s.coeffs[..nn], log2, dst);
+        let mut nonzero = quantize(&s.coeffs[..nn], &mut s.levels[..nn], log2, qp, true);
+        if nonzero > 0 {
+            hide_signs(&s.coeffs[..nn], &mut s.levels[..nn], log2, order, qp, true);
+            nonzero = s.levels[..nn].iter().filter(|&&l| l != 0).count() as u32;
+        }
+        let (lx, ly) = if c == 0 {
+            (x - self.ctu_x, y - self.ctu_y)
+        } else {
+            (x - self.ctu_x / 2, y - self.ctu_y / 2)
+        };
+        self.levels.store(c, lx, ly, n, &s.levels[..nn]);
+        let plane = &mut self.rec.planes[c];
+        if nonzero == 0 {
+            plane.write_block(x, y, n, &s.pred[..nn]);
+            return;
+        }
+        dequantize(&s.levels[..nn], &mut s.coeffs[..nn], log2, qp);
+        inverse(&s.coeffs[..nn], &mut s.residual[..nn], log2, dst);
+        for r in 0..n {
+            let row = &mut plane.data[(y + r) * plane.stride + x..][..n];
+            for (i, v) in row.iter_mut().enumerate() {
+                let k = r * n + i;
+                *v = (i16::from(s.pred[k]) + s.residual[k]).clamp(0, 255) as u8;
+            }
+        }
+    }
+
+    /// Picks and codes the chroma mode of a CU whose chroma blocks are `1 << clog2` wide at
+    /// luma (`x`, `y`); returns intra_chroma_pred_mode and the SSE of both planes.
+    fn search_chroma(
+        &mut self,
+        s: &mut TuScratch,
+        x: usize,
+        y: usize,
+        clog2: u32,
+        luma_mode: u8,
+    ) -> (u8, u64) {
+        let n = 1usize << clog2;
+        let (cx, cy) = (x / 2, y / 2);
+        let refs: [RefSamples; 2] = [1, 2]
+            .map(|c| build_references(&self.rec.planes[c], self.layout.avail, cx, cy, clog2, true));
+        let mut best = (f64::MAX, 4u8);
+        for code in [4u8, 0, 1, 2, 3] {
+            let mode = chroma_mode(code, luma_mode);
+            let mut d = 0u32;
+            for (i, r) in refs.iter().enumerate() {
+                predict(r, clog2, mode, false, &mut s.pred[..n * n]);
+                self.src.planes[i + 1].read_block(cx, cy, n, &mut s.src);
+                d += satd(&s.src, n, &s.pred, n, clog2);
+            }
+            let bits = if code == 4 { 1.0 } else { 3.0 };
+            let cost = f64::from(d) + self.lambda.satd * bits;
+            if cost < best.0 {
+                best = (cost, code);
+            }
+        }
+        let mode = chroma_mode(best.1, luma_mode);
+        let order = scan_order(clog2, false, Some(mode));
+        let mut dist = 0;
+        for (i, r) in refs.iter().enumerate() {
+            let c = i + 1;
+            predict(r, clog2, mode, false, &mut s.pred[..n * n]);
+            self.src.planes[c].read_block(cx, cy, n, &mut s.src);
+            self.code_block(s, c, cx, cy, clog2, order, self.lambda.qp_chroma, false);
+            let rec = &self.rec.planes[c];
+            dist += sse(
+                &s.src,
+                n,
+                &rec.data[cy * rec.stride + cx..],
+                rec.stride,
+                n,
+                n,
+            );
+        }
+        (best.1, dist)
+    }
+
+    fn snapshot(&self, x: usize, y: usize, size: usize) -> Snapshot {
+        let (lx, ly) = (x - self.ctu_x, y - self.ctu_y);
+        let mut snap = Snapshot {
+            rec: Default::default(),
+            levels: Default::default(),
+        };
+        for c in 0..3 {
+            let (px, py, n) = if c == 0 {
+                (x, y, size)
+            } else {
+                (x / 2, y / 2, size / 2)
+            };
+            let (qx, qy) = if c == 0 { (lx, ly) } else { (lx / 2, ly / 2) };
+            let mut block = vec![0u8; n * n];
+            self.rec.planes[c].read_block(px, py, n, &mut block);
+            snap.rec[c] = block;
+            let stride = crate::cu::LEVEL_STRIDE[c];
+            snap.levels[c] = (0..n)
+                .flat_map(|r| self.levels.planes[c][(qy + r) * stride + qx..][..n].to_vec())
+                .collect();
+        }
+        snap
+    }
+
+    fn restore(&mut self, snap: &Snapshot, x: usize, y: usize, size: usize) {
+        let (lx, ly) = (x - self.ctu_x, y - self.ctu_y);
+        for c in 0..3 {
+            let (px, py, n) = if c == 0 {
+                (x, y, size)
+            } else {
+                (x / 2, y / 2, size / 2)
+            };
+            let (qx, qy) = if c == 0 { (lx, ly) } else { (lx / 2, ly / 2) };
+            self.rec.planes[c].write_block(px, py, n, &snap.rec[c]);
+            self.levels.store(c, qx, qy, n, &snap.levels[c]);
+        }
+    }
+}

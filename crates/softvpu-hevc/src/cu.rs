@@ -1,0 +1,153 @@
+//! Coding decisions of a CTU and the per-4x4 block map that later blocks read.
+
+use crate::intra::{MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
+
+/// An intra coding unit's prediction choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IntraCu {
+    /// Four 4x4 luma prediction blocks (only at the minimum CU size) instead of one.
+    pub nxn: bool,
+    /// Luma modes of the prediction blocks in z-order; only `[0]` is used without `nxn`.
+    pub luma_modes: [u8; 4],
+    /// intra_chroma_pred_mode as coded: 0..=3 a listed mode, 4 the luma mode.
+    pub chroma_code: u8,
+    /// One level of transform split (a coded split_transform_flag) for 2Nx2N CUs.
+    pub tu_split: bool,
+}
+
+impl IntraCu {
+    /// The chroma prediction mode (4:2:0) that `chroma_code` selects.
+    pub fn chroma_mode(&self) -> u8 {
+        chroma_mode(self.chroma_code, self.luma_modes[0])
+    }
+}
+
+/// The spec's IntraPredModeC for 4:2:0: a listed mode, replaced by 34 when it equals luma.
+pub fn chroma_mode(code: u8, luma: u8) -> u8 {
+    let listed = match code {
+        0 => MODE_PLANAR,
+        1 => MODE_VER,
+        2 => MODE_HOR,
+        3 => MODE_DC,
+        _ => return luma,
+    };
+    if listed == luma {
+        34
+    } else {
+        listed
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CuKind {
+    Intra(IntraCu),
+}
+
+/// One coding unit: position in luma samples and log2 size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cu {
+    pub x: usize,
+    pub y: usize,
+    pub log2: u32,
+    pub kind: CuKind,
+}
+
+/// The coding quadtree in pre-order: `Split` is followed by the nodes of its children that lie
+/// inside the picture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Node {
+    Split,
+    Leaf(Cu),
+}
+
+/// What later blocks need to know about a 4x4 luma block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockInfo {
+    /// Coding-quadtree depth of the CU covering the block.
+    pub depth: u8,
+    /// Luma intra mode (DC for blocks that are not intra).
+    pub luma_mode: u8,
+    pub intra: bool,
+}
+
+impl Default for BlockInfo {
+    fn default() -> Self {
+        Self {
+            depth: 0,
+            luma_mode: MODE_DC,
+            intra: true,
+        }
+    }
+}
+
+/// Per-4x4 block information for a whole picture.
+#[derive(Clone, Debug)]
+pub struct BlockMap {
+    w4: usize,
+    info: Vec<BlockInfo>,
+}
+
+impl BlockMap {
+    pub fn new(width: usize, height: usize) -> Self {
+        let w4 = width / 4;
+        Self {
+            w4,
+            info: vec![BlockInfo::default(); w4 * (height / 4)],
+        }
+    }
+
+    #[inline]
+    pub fn get(&self, x: usize, y: usize) -> BlockInfo {
+        self.info[(y >> 2) * self.w4 + (x >> 2)]
+    }
+
+    /// Sets every 4x4 block of a luma square.
+    pub fn fill(&mut self, x: usize, y: usize, size: usize, info: BlockInfo) {
+        for row in (y >> 2)..((y + size) >> 2) {
+            let s = row * self.w4 + (x >> 2);
+            self.info[s..s + (size >> 2)].fill(info);
+        }
+    }
+}
+
+/// Quantised levels of one CTU, indexed by sample position inside it.
+#[derive(Clone, Debug)]
+pub struct CtuLevels {
+    pub planes: [Vec<i32>; 3],
+}
+
+/// Row strides of [`CtuLevels`] planes: luma 64, chroma 32.
+pub const LEVEL_STRIDE: [usize; 3] = [64, 32, 32];
+
+impl Default for CtuLevels {
+    fn default() -> Self {
+        Self {
+            planes: [vec![0; 64 * 64], vec![0; 32 * 32], vec![0; 32 * 32]],
+        }
+    }
+}
+
+impl CtuLevels {
+    /// The levels of an `n`x`n` block at CTU-relative (`x`, `y`) of plane `c`.
+    pub fn block(&self, c: usize, x: usize, y: usize) -> &[i32] {
+        &self.planes[c][y * LEVEL_STRIDE[c] + x..]
+    }
+
+    pub fn store(&mut self, c: usize, x: usize, y: usize, n: usize, levels: &[i32]) {
+        let stride = LEVEL_STRIDE[c];
+        for (r, src) in levels.chunks_exact(n).take(n).enumerate() {
+            let s = (y + r) * stride + x;
+            self.planes[c][s..s + n].copy_from_slice(src);
+        }
+    }
+
+    /// Whether an `n`x`n` block holds a non-zero level.
+    pub fn any_nonzero(&self, c: usize, x: usize, y: usize, n: usize) -> bool {
+        let stride = LEVEL_STRIDE[c];
+        (0..n).any(|r| {
+            self.planes[c][(y + r) * stride + x..][..n]
+                .iter()
+                .any(|&v| v != 0)
+        })
+    }
+}

@@ -1,0 +1,232 @@
+//! Distortion measures between two 8-bit blocks (source vs prediction or
+//! reconstruction), each given as a slice with its own row stride.
+
+/// Sum of absolute differences over a `w` x `h` block.
+pub fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
+    rows(a, a_stride, b, b_stride, w, h)
+        .map(|(ra, rb)| {
+            ra.iter()
+                .zip(rb)
+                .map(|(&x, &y)| u32::from(x.abs_diff(y)))
+                .sum::<u32>()
+        })
+        .sum()
+}
+
+/// Sum of squared differences over a `w` x `h` block.
+pub fn sse(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u64 {
+    rows(a, a_stride, b, b_stride, w, h)
+        .map(|(ra, rb)| {
+            let row: u32 = ra
+                .iter()
+                .zip(rb)
+                .map(|(&x, &y)| {
+                    let d = u32::from(x.abs_diff(y));
+                    d * d
+                })
+                .sum();
+            u64::from(row)
+        })
+        .sum()
+}
+
+/// Sum of absolute Hadamard-transformed differences of a square block, normalised
+/// like HM: one 4x4 Hadamard for 4x4 ((sum + 1) >> 1), else 8x8 tiles ((sum + 2) >> 2
+/// each). `log2_size` is 2..=6.
+pub fn satd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, log2_size: u32) -> u32 {
+    assert!(
+        (2..=6).contains(&log2_size),
+        "satd log2 size {log2_size} out of 2..=6"
+    );
+    if log2_size == 2 {
+        return (hadamard_sum::<4>(a, a_stride, b, b_stride) + 1) >> 1;
+    }
+    let n = 1usize << log2_size;
+    let mut total = 0;
+    for y in (0..n).step_by(8) {
+        for x in (0..n).step_by(8) {
+            let ta = &a[y * a_stride + x..];
+            let tb = &b[y * b_stride + x..];
+            total += (hadamard_sum::<8>(ta, a_stride, tb, b_stride) + 2) >> 2;
+        }
+    }
+    total
+}
+
+/// Row pairs of a `w` x `h` block.
+fn rows<'a>(
+    a: &'a [u8],
+    a_stride: usize,
+    b: &'a [u8],
+    b_stride: usize,
+    w: usize,
+    h: usize,
+) -> impl Iterator<Item = (&'a [u8], &'a [u8])> {
+    (0..h).map(move |y| (&a[y * a_stride..][..w], &b[y * b_stride..][..w]))
+}
+
+/// Sum of |H D H^T| for the N x N difference D (unnormalised).
+fn hadamard_sum<const N: usize>(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
+    let mut d = [[0i32; N]; N];
+    for (y, row) in d.iter_mut().enumerate() {
+        let (ra, rb) = (&a[y * a_stride..][..N], &b[y * b_stride..][..N]);
+        for ((v, &x), &p) in row.iter_mut().zip(ra).zip(rb) {
+            *v = i32::from(x) - i32::from(p);
+        }
+        walsh_hadamard(row);
+    }
+    let mut sum = 0;
+    for x in 0..N {
+        let mut col = [0i32; N];
+        for (c, row) in col.iter_mut().zip(&d) {
+            *c = row[x];
+        }
+        walsh_hadamard(&mut col);
+        sum += col.iter().map(|v| v.unsigned_abs()).sum::<u32>();
+    }
+    sum
+}
+
+/// In-place unnormalised fast Walsh-Hadamard transform (N a power of two). The row
+/// order does not matter here: only the sum of magnitudes is used.
+#[inline]
+fn walsh_hadamard<const N: usize>(v: &mut [i32; N]) {
+    let mut h = 1;
+    while h < N {
+        for i in (0..N).step_by(2 * h) {
+            for j in i..i + h {
+                let (x, y) = (v[j], v[j + h]);
+                v[j] = x + y;
+                v[j + h] = x - y;
+            }
+        }
+        h *= 2;
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use softvpu_core::synth::SplitMix64;
+
+    fn random_plane(rng: &mut SplitMix64, len: usize) -> Vec<u8> {
+        (0..len).map(|_| rng.below(256) as u8).collect()
+    }
+
+    /// Sylvester Hadamard matrix: H(2n) = [[H, H], [H, -H]].
+    fn hadamard_matrix(n: usize) -> Vec<Vec<i64>> {
+        let mut h = vec![vec![1i64]];
+        while h.len() < n {
+            let m = h.len();
+            let mut next = vec![vec![0i64; 2 * m]; 2 * m];
+            for i in 0..m {
+                for j in 0..m {
+                    next[i][j] = h[i][j];
+                    next[i][j + m] = h[i][j];
+                    next[i + m][j] = h[i][j];
+                    next[i + m][j + m] = -h[i][j];
+                }
+            }
+            h = next;
+        }
+        h
+    }
+
+    /// sum |H D H^T| of the n x n block at (x0, y0), by matrix products.
+    fn ref_hadamard(
+        a: &[u8],
+        sa: usize,
+        b: &[u8],
+        sb: usize,
+        x0: usize,
+        y0: usize,
+        n: usize,
+    ) -> i64 {
+        let h = hadamard_matrix(n);
+        let d = |y: usize, x: usize| {
+            i64::from(a[(y0 + y) * sa + x0 + x]) - i64::from(b[(y0 + y) * sb + x0 + x])
+        };
+        let mut sum = 0;
+        for i in 0..n {
+            for j in 0..n {
+                let mut t = 0;
+                for y in 0..n {
+                    for x in 0..n {
+                        t += h[i][y] * d(y, x) * h[j][x];
+                    }
+                }
+                sum += t.abs();
+            }
+        }
+        sum
+    }
+
+    fn ref_satd(a: &[u8], sa: usize, b: &[u8], sb: usize, log2: u32) -> u32 {
+        let n = 1usize << log2;
+        if n == 4 {
+            return ((ref_hadamard(a, sa, b, sb, 0, 0, 4) + 1) >> 1) as u32;
+        }
+        let mut total = 0;
+        for y in (0..n).step_by(8) {
+            for x in (0..n).step_by(8) {
+                total += (ref_hadamard(a, sa, b, sb, x, y, 8) + 2) >> 2;
+            }
+        }
+        total as u32
+    }
+
+    #[test]
+    fn sad_and_sse_match_direct_sums() {
+        let mut rng = SplitMix64(21);
+        for (w, h) in [(4, 4), (8, 4), (16, 16), (64, 64), (3, 5), (12, 7)] {
+            let (sa, sb) = (w + 5, w + 11);
+            let a = random_plane(&mut rng, sa * h);
+            let b = random_plane(&mut rng, sb * h);
+            let (mut s, mut q) = (0u64, 0u64);
+            for y in 0..h {
+                for x in 0..w {
+                    let d = i64::from(a[y * sa + x]) - i64::from(b[y * sb + x]);
+                    s += d.unsigned_abs();
+                    q += (d * d) as u64;
+                }
+            }
+            assert_eq!(u64::from(sad(&a, sa, &b, sb, w, h)), s);
+            assert_eq!(sse(&a, sa, &b, sb, w, h), q);
+        }
+        // Extremes: 64x64 of 255 vs 0.
+        let (a, b) = (vec![255u8; 4096], vec![0u8; 4096]);
+        assert_eq!(sad(&a, 64, &b, 64, 64, 64), 4096 * 255);
+        assert_eq!(sse(&a, 64, &b, 64, 64, 64), 4096 * 255 * 255);
+    }
+
+    #[test]
+    fn satd_matches_matrix_form() {
+        let mut rng = SplitMix64(8);
+        for log2 in 2..=6u32 {
+            let n = 1usize << log2;
+            for _ in 0..20 {
+                let (sa, sb) = (n + 3, n + 7);
+                let a = random_plane(&mut rng, sa * n);
+                let b = random_plane(&mut rng, sb * n);
+                assert_eq!(satd(&a, sa, &b, sb, log2), ref_satd(&a, sa, &b, sb, log2));
+            }
+        }
+    }
+
+    #[test]
+    fn satd_known_values() {
+        // A constant difference d only has a DC term: 16d for 4x4, 64d per 8x8 tile.
+        let (a, b) = ([110u8; 64 * 64], [100u8; 64 * 64]);
+        assert_eq!(satd(&a, 4, &b, 4, 2), (160 + 1) >> 1);
+        assert_eq!(satd(&a, 8, &b, 8, 3), (640 + 2) >> 2);
+        assert_eq!(satd(&a, 64, &b, 64, 6), 64 * 160);
+        assert_eq!(satd(&a, 16, &a, 16, 4), 0);
+        // Worst case 64x64 (255 vs 0 checkerboard) stays far from overflow.
+        let c: Vec<u8> = (0..4096)
+            .map(|i| if (i + i / 64) % 2 == 0 { 255 } else { 0 })
+            .collect();
+        let z = [0u8; 4096];
+        assert_eq!(satd(&c, 64, &z, 64, 6), ref_satd(&c, 64, &z, 64, 6));
+    }
+}

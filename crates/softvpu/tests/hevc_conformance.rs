@@ -1,0 +1,109 @@
+//! Every H.265 stream decodes in ffmpeg and libde265 — with their picture-hash checks on — to
+//! exactly the encoder's reconstruction.
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use softvpu::synth::Pattern;
+use softvpu::{Config, Encoder, Frame};
+use softvpu_testkit as kit;
+
+/// Content of the synthetic frames of each stream, in order.
+const PATTERNS: [Pattern; 5] = [
+    Pattern::Flat {
+        y: 100,
+        u: 90,
+        v: 160,
+    },
+    Pattern::Gradient,
+    Pattern::Noise { seed: 7 },
+    Pattern::Edges,
+    Pattern::Moving,
+];
+
+/// Encodes `frames` at `qp` and checks both decoders against the reconstruction.
+fn check_stream(name: &str, width: u32, height: u32, qp: u8, frames: &[Vec<u8>]) {
+    let mut enc = Encoder::new(
+        Config::h265(width, height)
+            .qp(qp)
+            .reconstruction(true)
+            .picture_hash(true),
+    )
+    .unwrap();
+    let mut stream = Vec::new();
+    let mut recon = Vec::new();
+    for nv12 in frames {
+        enc.send_frame(&Frame::from_nv12(nv12, width, height).unwrap())
+            .unwrap();
+        let packet = enc.receive_packet().unwrap().unwrap();
+        recon.extend(packet.reconstruction().unwrap().to_i420());
+        stream.extend_from_slice(packet.data());
+    }
+    let path: PathBuf = kit::scratch_dir("hevc-conformance").join(format!("{name}.hevc"));
+    std::fs::write(&path, &stream).unwrap();
+    let (w, h) = (width as usize, height as usize);
+    for (decoder, decoded) in [
+        ("ffmpeg", kit::ffmpeg_decode_hevc(&path)),
+        ("libde265", kit::dec265_decode(&path)),
+    ] {
+        if let Some(diff) = kit::first_difference(&recon, &decoded, w, h) {
+            panic!("{name}: {decoder} output differs from the reconstruction: {diff}");
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+fn synthetic(width: u32, height: u32) -> Vec<Vec<u8>> {
+    PATTERNS
+        .iter()
+        .enumerate()
+        .map(|(i, p)| p.render(width, height, i as u32))
+        .collect()
+}
+
+const ALL_QPS: [u8; 9] = [0, 1, 12, 22, 27, 32, 37, 45, 51];
+
+#[test]
+fn small_sizes_every_qp_every_pattern() {
+    for (w, h) in [(8, 8), (16, 8), (64, 64), (66, 34), (202, 130)] {
+        let frames = synthetic(w, h);
+        for qp in ALL_QPS {
+            check_stream(&format!("synthetic-{w}x{h}-qp{qp}"), w, h, qp, &frames);
+        }
+    }
+}
+
+#[test]
+fn wide_frames_at_several_qps() {
+    let frames = synthetic(1366, 768);
+    for qp in [0, 22, 37, 51] {
+        check_stream(
+            &format!("synthetic-1366x768-qp{qp}"),
+            1366,
+            768,
+            qp,
+            &frames,
+        );
+    }
+}
+
+#[test]
+fn natural_stills_1080p() {
+    let stills = kit::stills("1920x1080");
+    assert!(!stills.is_empty(), "no 1080p stills in the test data");
+    let frames: Vec<Vec<u8>> = stills
+        .iter()
+        .map(|p| kit::read_nv12_frame(p, 1920, 1080, 0))
+        .collect();
+    for qp in [12, 27, 32, 37] {
+        check_stream(&format!("stills-1080p-qp{qp}"), 1920, 1080, qp, &frames);
+    }
+}
+
+#[test]
+fn largest_frames() {
+    let edges = Pattern::Edges.render(4096, 2160, 3);
+    check_stream("edges-4096x2160-qp32", 4096, 2160, 32, &[edges]);
+    let moving = Pattern::Moving.render(4096, 4096, 5);
+    check_stream("moving-4096x4096-qp27", 4096, 4096, 27, &[moving]);
+}
