@@ -35,6 +35,55 @@ pub struct CodedPicture {
     pub qp: i32,
     /// The decoder's output picture at the coded size (crop to the input size to display).
     pub recon: Yuv,
+    pub stats: PictureStats,
+}
+
+/// What the coding decisions of a picture were, for reports and coverage tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PictureStats {
+    /// Luma prediction blocks per intra mode 0..=34.
+    pub luma_modes: [u32; 35],
+    /// Intra CUs per coded intra_chroma_pred_mode 0..=4 (4: the luma mode).
+    pub chroma_codes: [u32; 5],
+    /// CUs per size: 8x8, 16x16, 32x32, 64x64.
+    pub cu_sizes: [u32; 4],
+    pub intra_cus: u32,
+}
+
+impl Default for PictureStats {
+    fn default() -> Self {
+        Self {
+            luma_modes: [0; 35],
+            chroma_codes: [0; 5],
+            cu_sizes: [0; 4],
+            intra_cus: 0,
+        }
+    }
+}
+
+impl PictureStats {
+    fn count(&mut self, nodes: &[Node]) {
+        for node in nodes {
+            let Node::Leaf(cu) = node else { continue };
+            self.cu_sizes[(cu.log2 - 3) as usize] += 1;
+            let CuKind::Intra(intra) = cu.kind;
+            self.intra_cus += 1;
+            let parts = if intra.nxn { 4 } else { 1 };
+            for &mode in &intra.luma_modes[..parts] {
+                self.luma_modes[usize::from(mode)] += 1;
+            }
+            self.chroma_codes[usize::from(intra.chroma_code)] += 1;
+        }
+    }
+
+    /// Adds another picture's counts.
+    pub fn accumulate(&mut self, other: &PictureStats) {
+        let add = |a: &mut [u32], b: &[u32]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add(&mut self.luma_modes, &other.luma_modes);
+        add(&mut self.chroma_codes, &other.chroma_codes);
+        add(&mut self.cu_sizes, &other.cu_sizes);
+        self.intra_cus += other.intra_cus;
+    }
 }
 
 /// H.265 encoder state across pictures.
@@ -84,6 +133,7 @@ impl HevcEncoder {
         let lambda = Lambda::intra(qp);
         let mut ctx = Contexts::new(0, qp);
         let mut cabac = CabacWriter::new();
+        let mut stats = PictureStats::default();
         let (wc, hc) = (p.width_in_ctbs(), p.height_in_ctbs());
         for ctb in 0..wc * hc {
             let (ctu_x, ctu_y) = ((ctb % wc) << p.log2_ctb, (ctb / wc) << p.log2_ctb);
@@ -109,6 +159,7 @@ impl HevcEncoder {
             syntax.write_ctu(&mut cabac, &mut ctx, &nodes);
             cabac.terminate(u32::from(ctb + 1 == wc * hc)); // end_of_slice_segment_flag
             mark_edges(&mut edges, &nodes, qp);
+            stats.count(&nodes);
         }
         deblock(&mut rec, &edges, &DeblockParams::default());
 
@@ -131,6 +182,7 @@ impl HevcEncoder {
             keyframe: true,
             qp,
             recon: rec,
+            stats,
         }
     }
 }

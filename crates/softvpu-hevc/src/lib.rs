@@ -18,5 +18,5 @@ pub mod syntax;
 pub mod transform;
 pub mod zscan;
 
-pub use encoder::{CodedPicture, HevcEncoder, HevcSettings};
+pub use encoder::{CodedPicture, HevcEncoder, HevcSettings, PictureStats};
 pub use plane::{Plane, Yuv};

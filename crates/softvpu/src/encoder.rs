@@ -114,6 +114,7 @@ impl Encoder {
                     keyframe: true,
                     quantizer: Quantizer::JpegQuality(quality),
                     recon: image.recon,
+                    hevc_stats: None,
                 }
             }
             Backend::Hevc { encoder, rate } => {
@@ -140,6 +141,7 @@ impl Encoder {
                     keyframe: coded.keyframe,
                     quantizer: Quantizer::Qp(qp),
                     recon,
+                    hevc_stats: Some(Box::new(coded.stats)),
                 }
             }
         };

@@ -21,5 +21,5 @@ mod qp_rate;
 pub use config::{Codec, Config, Rational};
 pub use encoder::Encoder;
 pub use error::Error;
-pub use packet::{Packet, Quantizer};
+pub use packet::{HevcStats, Packet, Quantizer};
 pub use softvpu_core::{metrics, synth, validate_dimensions, Frame, FrameError, Picture};

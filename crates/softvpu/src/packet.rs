@@ -1,6 +1,7 @@
 //! One coded frame as it leaves the encoder.
 
 use softvpu_core::Picture;
+pub use softvpu_hevc::PictureStats as HevcStats;
 
 /// The quantiser a frame was coded with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,6 +20,7 @@ pub struct Packet {
     pub(crate) keyframe: bool,
     pub(crate) quantizer: Quantizer,
     pub(crate) recon: Option<Picture>,
+    pub(crate) hevc_stats: Option<Box<HevcStats>>,
 }
 
 impl Packet {
@@ -50,5 +52,10 @@ impl Packet {
     /// [`Config::reconstruction`](crate::Config::reconstruction) was set.
     pub fn reconstruction(&self) -> Option<&Picture> {
         self.recon.as_ref()
+    }
+
+    /// H.265 only: how the picture was coded (modes, CU sizes).
+    pub fn hevc_stats(&self) -> Option<&HevcStats> {
+        self.hevc_stats.as_deref()
     }
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use softvpu::synth::Pattern;
-use softvpu::{Config, Encoder, Frame};
+use softvpu::{Config, Encoder, Frame, HevcStats};
 use softvpu_testkit as kit;
 
 /// Content of the synthetic frames of each stream, in order.
@@ -21,8 +21,9 @@ const PATTERNS: [Pattern; 5] = [
     Pattern::Moving,
 ];
 
-/// Encodes `frames` at `qp` and checks both decoders against the reconstruction.
-fn check_stream(name: &str, width: u32, height: u32, qp: u8, frames: &[Vec<u8>]) {
+/// Encodes `frames` at `qp` and checks both decoders against the reconstruction; returns the
+/// coding statistics of the stream.
+fn check_stream(name: &str, width: u32, height: u32, qp: u8, frames: &[Vec<u8>]) -> HevcStats {
     let mut enc = Encoder::new(
         Config::h265(width, height)
             .qp(qp)
@@ -32,12 +33,14 @@ fn check_stream(name: &str, width: u32, height: u32, qp: u8, frames: &[Vec<u8>])
     .unwrap();
     let mut stream = Vec::new();
     let mut recon = Vec::new();
+    let mut stats = HevcStats::default();
     for nv12 in frames {
         enc.send_frame(&Frame::from_nv12(nv12, width, height).unwrap())
             .unwrap();
         let packet = enc.receive_packet().unwrap().unwrap();
         recon.extend(packet.reconstruction().unwrap().to_i420());
         stream.extend_from_slice(packet.data());
+        stats.accumulate(packet.hevc_stats().unwrap());
     }
     let path: PathBuf = kit::scratch_dir("hevc-conformance").join(format!("{name}.hevc"));
     std::fs::write(&path, &stream).unwrap();
@@ -51,6 +54,7 @@ fn check_stream(name: &str, width: u32, height: u32, qp: u8, frames: &[Vec<u8>])
         }
     }
     let _ = std::fs::remove_file(&path);
+    stats
 }
 
 fn synthetic(width: u32, height: u32) -> Vec<Vec<u8>> {
@@ -68,7 +72,7 @@ fn small_sizes_every_qp_every_pattern() {
     for (w, h) in [(8, 8), (16, 8), (64, 64), (66, 34), (202, 130)] {
         let frames = synthetic(w, h);
         for qp in ALL_QPS {
-            check_stream(&format!("synthetic-{w}x{h}-qp{qp}"), w, h, qp, &frames);
+            let _ = check_stream(&format!("synthetic-{w}x{h}-qp{qp}"), w, h, qp, &frames);
         }
     }
 }
@@ -77,7 +81,7 @@ fn small_sizes_every_qp_every_pattern() {
 fn wide_frames_at_several_qps() {
     let frames = synthetic(1366, 768);
     for qp in [0, 22, 37, 51] {
-        check_stream(
+        let _ = check_stream(
             &format!("synthetic-1366x768-qp{qp}"),
             1366,
             768,
@@ -95,15 +99,40 @@ fn natural_stills_1080p() {
         .iter()
         .map(|p| kit::read_nv12_frame(p, 1920, 1080, 0))
         .collect();
+    let mut stats = HevcStats::default();
     for qp in [12, 27, 32, 37] {
-        check_stream(&format!("stills-1080p-qp{qp}"), 1920, 1080, qp, &frames);
+        let s = check_stream(&format!("stills-1080p-qp{qp}"), 1920, 1080, qp, &frames);
+        stats.accumulate(&s);
     }
+    // The matrix must exercise every prediction the decoders can be asked to reproduce.
+    let unused =
+        |counts: &[u32]| -> Vec<usize> { (0..counts.len()).filter(|&i| counts[i] == 0).collect() };
+    assert!(
+        unused(&stats.luma_modes).is_empty(),
+        "luma modes never chosen: {:?}",
+        unused(&stats.luma_modes)
+    );
+    assert!(
+        unused(&stats.chroma_codes).is_empty(),
+        "chroma modes never chosen: {:?}",
+        unused(&stats.chroma_codes)
+    );
+    // Intra CUs are 8x8..32x32 (the search always splits the 64x64 CTU).
+    assert!(
+        unused(&stats.cu_sizes[..3]).is_empty(),
+        "CU sizes never chosen: {:?}",
+        stats.cu_sizes
+    );
+    eprintln!(
+        "1080p stills: luma modes {:?}, chroma codes {:?}, CU sizes {:?}",
+        stats.luma_modes, stats.chroma_codes, stats.cu_sizes
+    );
 }
 
 #[test]
 fn largest_frames() {
     let edges = Pattern::Edges.render(4096, 2160, 3);
-    check_stream("edges-4096x2160-qp32", 4096, 2160, 32, &[edges]);
+    let _ = check_stream("edges-4096x2160-qp32", 4096, 2160, 32, &[edges]);
     let moving = Pattern::Moving.render(4096, 4096, 5);
-    check_stream("moving-4096x4096-qp27", 4096, 4096, 27, &[moving]);
+    let _ = check_stream("moving-4096x4096-qp27", 4096, 4096, 27, &[moving]);
 }
