@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
 """BD-rate (Bjontegaard delta bitrate) of a test curve against an anchor curve.
 
-Each curve is a list of (bits, psnr) points. Fits log(rate) as a cubic in PSNR over the
-overlapping PSNR range and returns the average rate difference in percent (negative:
+Each curve is a list of (bits, psnr) points. Fits log(rate) as a polynomial in PSNR (cubic
+from four points, the interpolating quadratic from three) over the overlapping PSNR range and returns the average rate difference in percent (negative:
 the test needs fewer bits for the same quality).
 """
 import math
 import sys
 
 
-def _fit_cubic(xs, ys):
-    # Least-squares cubic via normal equations (4x4), solved by Gaussian elimination.
-    n = 4
+def _fit(xs, ys):
+    # Least-squares polynomial via normal equations, solved by Gaussian elimination. The degree
+    # is at most one less than the number of points: more would leave the system singular.
+    n = min(4, len(xs))
     a = [[sum(x ** (i + j) for x in xs) for j in range(n)] for i in range(n)]
     b = [sum(y * x ** i for x, y in zip(xs, ys)) for i in range(n)]
     for col in range(n):
@@ -27,14 +28,14 @@ def _fit_cubic(xs, ys):
 
 
 def _integral(c, lo, hi):
-    return sum(c[i] * (hi ** (i + 1) - lo ** (i + 1)) / (i + 1) for i in range(4))
+    return sum(c[i] * (hi ** (i + 1) - lo ** (i + 1)) / (i + 1) for i in range(len(c)))
 
 
 def bd_rate(anchor, test):
     pa = [p for _, p in anchor]
     pt = [p for _, p in test]
-    ca = _fit_cubic(pa, [math.log(r) for r, _ in anchor])
-    ct = _fit_cubic(pt, [math.log(r) for r, _ in test])
+    ca = _fit(pa, [math.log(r) for r, _ in anchor])
+    ct = _fit(pt, [math.log(r) for r, _ in test])
     lo, hi = max(min(pa), min(pt)), min(max(pa), max(pt))
     if hi <= lo:
         return float("nan")
@@ -48,5 +49,7 @@ if __name__ == "__main__":
     test = [(r * 0.9, p) for r, p in anchor]
     got = bd_rate(anchor, test)
     assert abs(got + 10) < 1e-6, got
+    got = bd_rate(anchor[:3], [(r * 1.2, p) for r, p in anchor[1:]])
+    assert abs(got - 20) < 1e-6, got
     print("bd_rate self-check ok")
     sys.exit(0)

@@ -23,13 +23,13 @@ for still in "$SOFTVPU_TESTDATA"/stills/*_1920x1080.nv12; do
     "$SOFTVPU" encode -i "$still" --size 1920x1080 -o "$OUT/$name-$qp.hevc" --qp "$qp" --psnr 2> "$OUT/log" \
       || { cat "$OUT/log"; exit 1; }
     bytes=$(stat -c %s "$OUT/$name-$qp.hevc")
-    psnr=$(grep -o 'PSNR-Y [0-9.]*' "$OUT/log" | awk '{print $2}')
+    psnr=$(grep -o 'PSNR: Y [0-9.]*' "$OUT/log" | awk '{print $3}')
     echo "softvpu $name $qp $((bytes * 8)) $psnr" >> "$RESULTS"
     for preset in ultrafast medium; do
       x265 --preset "$preset" --keyint 1 --ipratio 1 --qp "$qp" --input-res 1920x1080 --fps 30 \
         --input-csp i420 --psnr --frames 1 -o "$OUT/$name-$qp-$preset.hevc" "$OUT/$name.yuv" 2> "$OUT/log"
       bytes=$(stat -c %s "$OUT/$name-$qp-$preset.hevc")
-      psnr=$(grep -o 'Global PSNR: [0-9.]*\|PSNR Y:[0-9.]*\|Y:[0-9.]*' "$OUT/log" | head -1 | grep -o '[0-9.]*$')
+      psnr=$(grep -o 'PSNR Mean: Y:[0-9.]*' "$OUT/log" | grep -o '[0-9.]*$')
       echo "x265-$preset $name $qp $((bytes * 8)) $psnr" >> "$RESULTS"
     done
   done
