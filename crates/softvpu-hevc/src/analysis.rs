@@ -1,5 +1,5 @@
-//! Intra decisions of one CTU: CU split, luma and chroma modes, NxN — and the
-//! reconstruction and levels that go with them.
+//! Decisions of one CTU: CU split, intra luma and chroma modes, NxN (inter decisions of P
+//! slices live in `inter_search`) — and the reconstruction and levels that go with them.
 //!
 //! Modes are pre-selected by SATD plus an estimate of their signalling bits; the few best are
 //! then coded for real and compared by SSE + λ·bits, the bits counted by the syntax writer.
@@ -15,6 +15,13 @@ use crate::residual::code_residual;
 use crate::scan::scan_order;
 use crate::syntax::{mpm_candidates, CtuSyntax, ModeCode, PictureLayout};
 use crate::transform::{forward, inverse};
+
+/// How a block is predicted, which selects its transform and quantiser rounding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Prediction {
+    Intra,
+    Inter,
+}
 
 /// Modes kept after the SATD pre-selection, by log2 block size (4x4 .. 32x32).
 const RD_CANDIDATES: [usize; 4] = [3, 3, 2, 2];
@@ -46,9 +53,18 @@ impl Lambda {
     }
 }
 
-/// Per-CTU intra search over a picture being reconstructed.
+/// What P-slice decisions predict from.
+#[derive(Clone, Copy, Debug)]
+pub struct InterRef<'a> {
+    /// The previous reconstructed (deblocked) picture.
+    pub pic: &'a Yuv,
+    /// Its block map: co-located vectors seed the motion search.
+    pub map: &'a BlockMap,
+}
+
+/// Per-CTU search over a picture being reconstructed.
 #[derive(Debug)]
-pub struct IntraSearch<'a> {
+pub struct CtuSearch<'a> {
     pub src: &'a Yuv,
     pub rec: &'a mut Yuv,
     pub map: &'a mut BlockMap,
@@ -59,15 +75,18 @@ pub struct IntraSearch<'a> {
     pub lambda: Lambda,
     /// Context states the bit estimates start from.
     pub ctx: &'a Contexts,
+    /// The reference of a P slice; `None` in I slices.
+    pub reference: Option<InterRef<'a>>,
 }
 
-/// Scratch buffers for one transform block.
-struct TuScratch {
-    pred: [u8; 32 * 32],
-    src: [u8; 32 * 32],
+/// Scratch buffers for one transform block, and for inter prediction of a CU.
+pub(crate) struct TuScratch {
+    pub(crate) pred: [u8; 32 * 32],
+    pub(crate) src: [u8; 32 * 32],
     residual: [i16; 32 * 32],
     coeffs: [i32; 32 * 32],
     levels: [i32; 32 * 32],
+    pub(crate) inter: crate::inter_search::InterScratch,
 }
 
 impl TuScratch {
@@ -78,17 +97,18 @@ impl TuScratch {
             residual: [0; 1024],
             coeffs: [0; 1024],
             levels: [0; 1024],
+            inter: Default::default(),
         })
     }
 }
 
 /// Saved reconstruction and levels of a CU region, to undo a rejected alternative.
-struct Snapshot {
+pub(crate) struct Snapshot {
     rec: [Vec<u8>; 3],
     levels: [Vec<i32>; 3],
 }
 
-impl IntraSearch<'_> {
+impl CtuSearch<'_> {
     /// Decides the CTU; returns its coding quadtree in pre-order.
     pub fn run(&mut self) -> Vec<Node> {
         let mut nodes = Vec::with_capacity(64);
@@ -104,7 +124,7 @@ impl IntraSearch<'_> {
         nodes
     }
 
-    fn syntax(&self) -> CtuSyntax<'_> {
+    pub(crate) fn syntax(&self) -> CtuSyntax<'_> {
         CtuSyntax {
             layout: self.layout,
             map: self.map,
@@ -114,7 +134,7 @@ impl IntraSearch<'_> {
         }
     }
 
-    fn bits_to_cost(&self, bits_q15: u64) -> f64 {
+    pub(crate) fn bits_to_cost(&self, bits_q15: u64) -> f64 {
         self.lambda.sse * bits_q15 as f64 / 32768.0
     }
 
@@ -139,7 +159,7 @@ impl IntraSearch<'_> {
         let size = 1 << log2;
         let inside = x + size <= self.layout.width && y + size <= self.layout.height;
         // Intra CUs stop at 32x32: a 64x64 intra CU is four 32x32 transforms anyway.
-        if !inside || log2 > 5 {
+        if !inside || (log2 > 5 && self.reference.is_none()) {
             nodes.push(Node::Split);
             let mut cost = if inside {
                 self.split_flag_cost(x, y, log2, depth, true)
@@ -149,7 +169,11 @@ impl IntraSearch<'_> {
             cost += self.decide_children(nodes, s, x, y, log2, depth);
             return cost;
         }
-        let (leaf_cost, cu, coded) = self.best_cu(s, x, y, log2, depth);
+        let (leaf_cost, cu, coded) = if self.reference.is_some() {
+            self.best_cu_p(s, x, y, log2, depth)
+        } else {
+            self.best_cu(s, x, y, log2, depth)
+        };
         if log2 == LOG2_MIN_CB {
             nodes.push(Node::Leaf(cu));
             return leaf_cost;
@@ -220,7 +244,7 @@ impl IntraSearch<'_> {
     }
 
     /// Searches and codes one intra CU with one (2Nx2N) or four (NxN) prediction blocks.
-    fn code_cu(
+    pub(crate) fn code_cu(
         &mut self,
         s: &mut TuScratch,
         x: usize,
@@ -237,16 +261,7 @@ impl IntraSearch<'_> {
                 let (m, d) = self.search_luma(s, px, py, 2);
                 *mode = m;
                 dist += d;
-                self.map.fill(
-                    px,
-                    py,
-                    4,
-                    BlockInfo {
-                        depth,
-                        luma_mode: m,
-                        intra: true,
-                    },
-                );
+                self.map.fill(px, py, 4, BlockInfo::intra(depth, m));
             }
         } else {
             let (m, d) = self.search_luma(s, x, y, log2);
@@ -276,33 +291,27 @@ impl IntraSearch<'_> {
         (cost, cu, coded)
     }
 
-    fn mark_cu(&mut self, cu: &Cu, depth: u8) {
-        let CuKind::Intra(intra) = cu.kind;
-        if intra.nxn {
-            for (i, &m) in intra.luma_modes.iter().enumerate() {
-                let (px, py) = (cu.x + (i & 1) * 4, cu.y + (i >> 1) * 4);
-                self.map.fill(
-                    px,
-                    py,
-                    4,
-                    BlockInfo {
-                        depth,
-                        luma_mode: m,
-                        intra: true,
-                    },
-                );
+    pub(crate) fn mark_cu(&mut self, cu: &Cu, depth: u8) {
+        let size = 1 << cu.log2;
+        match cu.kind {
+            CuKind::Intra(intra) if intra.nxn => {
+                for (i, &m) in intra.luma_modes.iter().enumerate() {
+                    let (px, py) = (cu.x + (i & 1) * 4, cu.y + (i >> 1) * 4);
+                    self.map.fill(px, py, 4, BlockInfo::intra(depth, m));
+                }
             }
-        } else {
-            let info = BlockInfo {
-                depth,
-                luma_mode: intra.luma_modes[0],
-                intra: true,
-            };
-            self.map.fill(cu.x, cu.y, 1 << cu.log2, info);
+            CuKind::Intra(intra) => {
+                let info = BlockInfo::intra(depth, intra.luma_modes[0]);
+                self.map.fill(cu.x, cu.y, size, info);
+            }
+            CuKind::Inter(inter) => {
+                let info = BlockInfo::inter(depth, inter.mv, inter.skip);
+                self.map.fill(cu.x, cu.y, size, info);
+            }
         }
     }
 
-    fn any_levels(&self, x: usize, y: usize, size: usize) -> bool {
+    pub(crate) fn any_levels(&self, x: usize, y: usize, size: usize) -> bool {
         let (lx, ly) = (x - self.ctu_x, y - self.ctu_y);
         self.levels.any_nonzero(0, lx, ly, size)
             || self.levels.any_nonzero(1, lx / 2, ly / 2, size / 2)
@@ -372,7 +381,7 @@ impl IntraSearch<'_> {
         self.src.planes[0].read_block(x, y, n, &mut s.src);
         let order = scan_order(log2, true, Some(mode));
         let (lx, ly) = (x - self.ctu_x, y - self.ctu_y);
-        self.code_block(s, 0, x, y, log2, order, self.lambda.qp, log2 == 2);
+        self.code_block(s, 0, x, y, log2, order, self.lambda.qp, Prediction::Intra);
         let mut est = BitEstimator::default();
         let mut ctx = self.ctx.clone();
         let coded = self.levels.any_nonzero(0, lx, ly, n);
@@ -397,7 +406,7 @@ impl IntraSearch<'_> {
     /// Residual coding of the prediction in `s.pred` against `s.src` for plane `c` at plane
     /// position (`x`, `y`): stores the levels and writes the reconstruction.
     #[allow(clippy::too_many_arguments)]
-    fn code_block(
+    pub(crate) fn code_block(
         &mut self,
         s: &mut TuScratch,
         c: usize,
@@ -406,17 +415,20 @@ impl IntraSearch<'_> {
         log2: u32,
         order: crate::scan::ScanOrder,
         qp: i32,
-        dst: bool,
+        prediction: Prediction,
     ) {
         let n = 1usize << log2;
         let nn = n * n;
+        let intra = prediction == Prediction::Intra;
+        // The 4x4 DST is for intra luma only.
+        let dst = intra && c == 0 && log2 == 2;
         for i in 0..nn {
             s.residual[i] = i16::from(s.src[i]) - i16::from(s.pred[i]);
         }
         forward(&s.residual[..nn], &mut s.coeffs[..nn], log2, dst);
-        let mut nonzero = quantize(&s.coeffs[..nn], &mut s.levels[..nn], log2, qp, true);
+        let mut nonzero = quantize(&s.coeffs[..nn], &mut s.levels[..nn], log2, qp, intra);
         if nonzero > 0 {
-            hide_signs(&s.coeffs[..nn], &mut s.levels[..nn], log2, order, qp, true);
+            hide_signs(&s.coeffs[..nn], &mut s.levels[..nn], log2, order, qp, intra);
             nonzero = s.levels[..nn].iter().filter(|&&l| l != 0).count() as u32;
         }
         let (lx, ly) = if c == 0 {
@@ -477,7 +489,16 @@ impl IntraSearch<'_> {
             let c = i + 1;
             predict(r, clog2, mode, false, &mut s.pred[..n * n]);
             self.src.planes[c].read_block(cx, cy, n, &mut s.src);
-            self.code_block(s, c, cx, cy, clog2, order, self.lambda.qp_chroma, false);
+            self.code_block(
+                s,
+                c,
+                cx,
+                cy,
+                clog2,
+                order,
+                self.lambda.qp_chroma,
+                Prediction::Intra,
+            );
             let rec = &self.rec.planes[c];
             dist += sse(
                 &s.src,
@@ -491,7 +512,7 @@ impl IntraSearch<'_> {
         (best.1, dist)
     }
 
-    fn snapshot(&self, x: usize, y: usize, size: usize) -> Snapshot {
+    pub(crate) fn snapshot(&self, x: usize, y: usize, size: usize) -> Snapshot {
         let (lx, ly) = (x - self.ctu_x, y - self.ctu_y);
         let mut snap = Snapshot {
             rec: Default::default(),
@@ -515,7 +536,7 @@ impl IntraSearch<'_> {
         snap
     }
 
-    fn restore(&mut self, snap: &Snapshot, x: usize, y: usize, size: usize) {
+    pub(crate) fn restore(&mut self, snap: &Snapshot, x: usize, y: usize, size: usize) {
         let (lx, ly) = (x - self.ctu_x, y - self.ctu_y);
         for c in 0..3 {
             let (px, py, n) = if c == 0 {

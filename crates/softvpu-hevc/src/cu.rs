@@ -1,6 +1,7 @@
 //! Coding decisions of a CTU and the per-4x4 block map that later blocks read.
 
 use crate::intra::{MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
+use crate::mv::Mv;
 
 /// An intra coding unit's prediction choices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,9 +39,29 @@ pub fn chroma_mode(code: u8, luma: u8) -> u8 {
     }
 }
 
+/// An inter coding unit (PART_2Nx2N, one reference): how its motion is signalled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InterCu {
+    /// The motion vector used, in quarter luma samples.
+    pub mv: Mv,
+    pub motion: MotionCode,
+    /// cu_skip_flag: merge motion and no residual at all.
+    pub skip: bool,
+}
+
+/// How an inter CU's motion vector is coded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MotionCode {
+    /// merge_idx into the merge candidate list.
+    Merge(u8),
+    /// mvp_l0_flag and the difference to that predictor.
+    Amvp { mvp_idx: u8, mvd: Mv },
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CuKind {
     Intra(IntraCu),
+    Inter(InterCu),
 }
 
 /// One coding unit: position in luma samples and log2 size.
@@ -68,14 +89,41 @@ pub struct BlockInfo {
     /// Luma intra mode (DC for blocks that are not intra).
     pub luma_mode: u8,
     pub intra: bool,
+    /// cu_skip_flag of the CU.
+    pub skip: bool,
+    /// Motion vector of inter blocks (zero for intra ones).
+    pub mv: Mv,
+    /// The luma transform block holding this block has non-zero levels (set once the CTU is
+    /// decided, for deblocking).
+    pub cbf: bool,
 }
 
 impl Default for BlockInfo {
     fn default() -> Self {
+        Self::intra(0, MODE_DC)
+    }
+}
+
+impl BlockInfo {
+    pub fn intra(depth: u8, luma_mode: u8) -> Self {
         Self {
-            depth: 0,
-            luma_mode: MODE_DC,
+            depth,
+            luma_mode,
             intra: true,
+            skip: false,
+            mv: Mv::ZERO,
+            cbf: false,
+        }
+    }
+
+    pub fn inter(depth: u8, mv: Mv, skip: bool) -> Self {
+        Self {
+            depth,
+            luma_mode: MODE_DC,
+            intra: false,
+            skip,
+            mv,
+            cbf: false,
         }
     }
 }
@@ -96,9 +144,29 @@ impl BlockMap {
         }
     }
 
+    /// Blocks per row.
+    pub fn width4(&self) -> usize {
+        self.w4
+    }
+
+    /// All blocks in raster order.
+    pub fn blocks(&self) -> &[BlockInfo] {
+        &self.info
+    }
+
     #[inline]
     pub fn get(&self, x: usize, y: usize) -> BlockInfo {
         self.info[(y >> 2) * self.w4 + (x >> 2)]
+    }
+
+    /// Records the luma cbf of the transform block covering a luma square.
+    pub fn set_cbf(&mut self, x: usize, y: usize, size: usize, cbf: bool) {
+        for row in (y >> 2)..((y + size) >> 2) {
+            let s = row * self.w4 + (x >> 2);
+            self.info[s..s + (size >> 2)]
+                .iter_mut()
+                .for_each(|b| b.cbf = cbf);
+        }
     }
 
     /// Sets every 4x4 block of a luma square.
@@ -138,6 +206,14 @@ impl CtuLevels {
         for (r, src) in levels.chunks_exact(n).take(n).enumerate() {
             let s = (y + r) * stride + x;
             self.planes[c][s..s + n].copy_from_slice(src);
+        }
+    }
+
+    /// Zeroes an `n`x`n` block.
+    pub fn clear(&mut self, c: usize, x: usize, y: usize, n: usize) {
+        let stride = LEVEL_STRIDE[c];
+        for r in 0..n {
+            self.planes[c][(y + r) * stride + x..][..n].fill(0);
         }
     }
 

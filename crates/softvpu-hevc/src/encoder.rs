@@ -2,10 +2,10 @@
 
 use softvpu_core::Frame;
 
-use crate::analysis::{IntraSearch, Lambda};
+use crate::analysis::{CtuSearch, InterRef, Lambda};
 use crate::bitstream::{write_nal, NalType};
 use crate::cabac::{BinSink, CabacWriter, Contexts};
-use crate::cu::{BlockMap, CtuLevels, CuKind, Node};
+use crate::cu::{BlockMap, CtuLevels, CuKind, MotionCode, Node};
 use crate::deblock::{deblock, DeblockParams, EdgeStrengths};
 use crate::md5::Md5;
 use crate::params::{self, SliceKind, StreamParams};
@@ -24,7 +24,12 @@ pub struct HevcSettings {
     pub bitrate_kbps: u32,
     /// Append an MD5 decoded-picture-hash SEI to every picture.
     pub picture_hash: bool,
+    /// Frames from one IDR to the next; 0 for only the first.
+    pub intra_period: u32,
 }
+
+/// Merge candidates P slices allow (five_minus_max_num_merge_cand = 5 - this).
+const MAX_MERGE_CAND: usize = 3;
 
 /// One coded picture.
 #[derive(Clone, Debug)]
@@ -48,6 +53,12 @@ pub struct PictureStats {
     /// CUs per size: 8x8, 16x16, 32x32, 64x64.
     pub cu_sizes: [u32; 4],
     pub intra_cus: u32,
+    /// Inter CUs without residual or motion difference (cu_skip_flag).
+    pub skip_cus: u32,
+    /// Inter CUs with merged motion and residual.
+    pub merge_cus: u32,
+    /// Inter CUs with a coded motion vector difference.
+    pub amvp_cus: u32,
 }
 
 impl Default for PictureStats {
@@ -57,6 +68,9 @@ impl Default for PictureStats {
             chroma_codes: [0; 5],
             cu_sizes: [0; 4],
             intra_cus: 0,
+            skip_cus: 0,
+            merge_cus: 0,
+            amvp_cus: 0,
         }
     }
 }
@@ -66,7 +80,17 @@ impl PictureStats {
         for node in nodes {
             let Node::Leaf(cu) = node else { continue };
             self.cu_sizes[(cu.log2 - 3) as usize] += 1;
-            let CuKind::Intra(intra) = cu.kind;
+            let intra = match cu.kind {
+                CuKind::Intra(intra) => intra,
+                CuKind::Inter(inter) => {
+                    match (inter.skip, inter.motion) {
+                        (true, _) => self.skip_cus += 1,
+                        (false, MotionCode::Merge(_)) => self.merge_cus += 1,
+                        (false, MotionCode::Amvp { .. }) => self.amvp_cus += 1,
+                    }
+                    continue;
+                }
+            };
             self.intra_cus += 1;
             let parts = if intra.nxn { 4 } else { 1 };
             for &mode in &intra.luma_modes[..parts] {
@@ -83,7 +107,19 @@ impl PictureStats {
         add(&mut self.chroma_codes, &other.chroma_codes);
         add(&mut self.cu_sizes, &other.cu_sizes);
         self.intra_cus += other.intra_cus;
+        self.skip_cus += other.skip_cus;
+        self.merge_cus += other.merge_cus;
+        self.amvp_cus += other.amvp_cus;
     }
+}
+
+/// The last reconstructed picture and its decisions, which the next P picture predicts from.
+#[derive(Debug)]
+struct Reference {
+    pic: Yuv,
+    map: BlockMap,
+    /// Picture order count of the next picture.
+    next_poc: u32,
 }
 
 /// H.265 encoder state across pictures.
@@ -92,6 +128,10 @@ pub struct HevcEncoder {
     settings: HevcSettings,
     params: StreamParams,
     avail: Availability,
+    reference: Option<Reference>,
+    /// Pictures coded since the last IDR.
+    since_idr: u32,
+    force_idr: bool,
 }
 
 impl HevcEncoder {
@@ -108,16 +148,34 @@ impl HevcEncoder {
             settings,
             params,
             avail,
+            reference: None,
+            since_idr: 0,
+            force_idr: false,
         }
+    }
+
+    /// Makes the next picture an IDR.
+    pub fn request_idr(&mut self) {
+        self.force_idr = true;
     }
 
     pub fn params(&self) -> &StreamParams {
         &self.params
     }
 
-    /// Encodes `frame` as an IDR picture at `qp` (0..=51).
+    /// Encodes `frame` at `qp` (0..=51): an IDR at the start of each intra period, else a P
+    /// picture predicted from the previous one.
     pub fn encode(&mut self, frame: &Frame<'_>, qp: i32) -> CodedPicture {
         let qp = qp.clamp(0, 51);
+        let period = self.settings.intra_period;
+        let idr =
+            self.force_idr || self.reference.is_none() || (period > 0 && self.since_idr >= period);
+        if idr {
+            self.reference = None;
+            self.since_idr = 0;
+            self.force_idr = false;
+        }
+        let poc = self.reference.as_ref().map_or(0, |r| r.next_poc);
         let p = &self.params;
         let src = pad_frame(frame, p.coded_width, p.coded_height);
         let mut rec = Yuv::new(p.coded_width, p.coded_height);
@@ -129,15 +187,21 @@ impl HevcEncoder {
             height: p.coded_height,
             log2_ctb: p.log2_ctb,
             avail: &self.avail,
+            p_slice: !idr,
+            max_merge_cand: MAX_MERGE_CAND,
         };
         let lambda = Lambda::intra(qp);
-        let mut ctx = Contexts::new(0, qp);
+        let mut ctx = Contexts::new(u32::from(!idr), qp);
         let mut cabac = CabacWriter::new();
         let mut stats = PictureStats::default();
+        let reference = self.reference.as_ref().map(|r| InterRef {
+            pic: &r.pic,
+            map: &r.map,
+        });
         let (wc, hc) = (p.width_in_ctbs(), p.height_in_ctbs());
         for ctb in 0..wc * hc {
             let (ctu_x, ctu_y) = ((ctb % wc) << p.log2_ctb, (ctb / wc) << p.log2_ctb);
-            let nodes = IntraSearch {
+            let nodes = CtuSearch {
                 src: &src,
                 rec: &mut rec,
                 map: &mut map,
@@ -147,6 +211,7 @@ impl HevcEncoder {
                 ctu_y,
                 lambda,
                 ctx: &ctx,
+                reference,
             }
             .run();
             let syntax = CtuSyntax {
@@ -158,18 +223,31 @@ impl HevcEncoder {
             };
             syntax.write_ctu(&mut cabac, &mut ctx, &nodes);
             cabac.terminate(u32::from(ctb + 1 == wc * hc)); // end_of_slice_segment_flag
-            mark_edges(&mut edges, &nodes, qp);
+            mark_edges(&mut edges, &mut map, &levels, &nodes, (ctu_x, ctu_y), qp);
             stats.count(&nodes);
         }
         deblock(&mut rec, &edges, &DeblockParams::default());
 
         let mut data = Vec::new();
-        write_nal(&mut data, NalType::Vps, &params::vps(p));
-        write_nal(&mut data, NalType::Sps, &params::sps(p));
-        write_nal(&mut data, NalType::Pps, &params::pps(p));
-        let mut slice = params::slice_header(p, SliceKind::Idr, qp, &[]);
+        let slice_kind = if idr {
+            write_nal(&mut data, NalType::Vps, &params::vps(p));
+            write_nal(&mut data, NalType::Sps, &params::sps(p));
+            write_nal(&mut data, NalType::Pps, &params::pps(p));
+            SliceKind::Idr
+        } else {
+            SliceKind::P {
+                poc,
+                max_merge_cand: MAX_MERGE_CAND as u32,
+            }
+        };
+        let mut slice = params::slice_header(p, slice_kind, qp, &[]);
         slice.extend_from_slice(&cabac.finish());
-        write_nal(&mut data, NalType::IdrWRadl, &slice);
+        let nal = if idr {
+            NalType::IdrWRadl
+        } else {
+            NalType::TrailR
+        };
+        write_nal(&mut data, nal, &slice);
         if self.settings.picture_hash {
             write_nal(
                 &mut data,
@@ -177,9 +255,15 @@ impl HevcEncoder {
                 &params::picture_hash_sei(&picture_md5(&rec)),
             );
         }
+        self.since_idr += 1;
+        self.reference = Some(Reference {
+            pic: rec.clone(),
+            map,
+            next_poc: poc + 1,
+        });
         CodedPicture {
             data,
-            keyframe: true,
+            keyframe: idr,
             qp,
             recon: rec,
             stats,
@@ -212,40 +296,64 @@ fn pad_frame(frame: &Frame<'_>, width: usize, height: usize) -> Yuv {
     yuv
 }
 
-/// Boundary strength 2 on every transform-block edge of the 8x8 grid (all blocks are intra).
-fn mark_edges(edges: &mut EdgeStrengths, nodes: &[Node], qp: i32) {
+/// Deblocking inputs of one decided CTU: the QP of every CU, the luma cbf of every transform
+/// block (kept in the block map for later neighbours), and the boundary strength of every
+/// transform and prediction edge on the 8x8 grid whose right or lower side is in the CTU.
+fn mark_edges(
+    edges: &mut EdgeStrengths,
+    map: &mut BlockMap,
+    levels: &CtuLevels,
+    nodes: &[Node],
+    ctu: (usize, usize),
+    qp: i32,
+) {
+    let mut squares = Vec::with_capacity(64);
     for node in nodes {
         let Node::Leaf(cu) = node else { continue };
-        let CuKind::Intra(intra) = cu.kind;
         let size = 1usize << cu.log2;
         edges.set_qp(cu.x, cu.y, size, size, qp);
-        let tu = if cu.log2 > 5 || intra.tu_split {
-            size / 2
-        } else {
-            size
+        let tu = match cu.kind {
+            CuKind::Intra(intra) if intra.nxn => 4,
+            CuKind::Intra(intra) if cu.log2 > 5 || intra.tu_split => size / 2,
+            _ => size.min(32),
         };
-        if tu < 8 {
-            // NxN: the inner 4x4 edges are off the 8x8 grid; the CU edges still count.
-            mark_square(edges, cu.x, cu.y, size);
-            continue;
-        }
         for ty in (cu.y..cu.y + size).step_by(tu) {
             for tx in (cu.x..cu.x + size).step_by(tu) {
-                mark_square(edges, tx, ty, tu);
+                let coded = levels.any_nonzero(0, tx - ctu.0, ty - ctu.1, tu);
+                map.set_cbf(tx, ty, tu, coded);
+                // 4x4 transform edges are off the 8x8 grid; their CU's edges still count.
+                if tu >= 8 {
+                    squares.push((tx, ty, tu));
+                }
+            }
+        }
+        if tu < 8 {
+            squares.push((cu.x, cu.y, size));
+        }
+    }
+    for (x, y, size) in squares {
+        for k in (0..size).step_by(4) {
+            if x > 0 {
+                edges.set_vertical(x, y + k, strength(map, (x - 1, y + k), (x, y + k)));
+            }
+            if y > 0 {
+                edges.set_horizontal(x + k, y, strength(map, (x + k, y - 1), (x + k, y)));
             }
         }
     }
 }
 
-/// bS 2 on the left and top edges of a square (its right and bottom belong to neighbours).
-fn mark_square(edges: &mut EdgeStrengths, x: usize, y: usize, size: usize) {
-    for k in (0..size).step_by(4) {
-        if x > 0 {
-            edges.set_vertical(x, y + k, 2);
-        }
-        if y > 0 {
-            edges.set_horizontal(x + k, y, 2);
-        }
+/// Boundary strength between the 4x4 blocks holding luma samples `p` and `q` across a
+/// transform-block edge (8.7.2.4), with one reference picture.
+fn strength(map: &BlockMap, p: (usize, usize), q: (usize, usize)) -> u8 {
+    let (a, b) = (map.get(p.0, p.1), map.get(q.0, q.1));
+    if a.intra || b.intra {
+        2
+    } else if a.cbf || b.cbf {
+        1
+    } else {
+        let far = |u: i16, v: i16| (i32::from(u) - i32::from(v)).abs() >= 4;
+        u8::from(far(a.mv.x, b.mv.x) || far(a.mv.y, b.mv.y))
     }
 }
 

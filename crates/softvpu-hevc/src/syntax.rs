@@ -1,10 +1,14 @@
-//! coding_quadtree(), coding_unit() and transform_tree() of intra CTUs as CABAC bins.
+//! coding_quadtree(), coding_unit(), prediction_unit() and transform_tree() of a CTU as CABAC
+//! bins, for I and P slices.
 //!
 //! Generic over [`BinSink`], so decisions count bits with the code that writes them.
 
 use crate::cabac::{BinSink, Contexts};
-use crate::cu::{BlockMap, CtuLevels, Cu, CuKind, IntraCu, Node, LEVEL_STRIDE};
+use crate::cu::{
+    BlockMap, CtuLevels, Cu, CuKind, InterCu, IntraCu, MotionCode, Node, LEVEL_STRIDE,
+};
 use crate::intra::{MODE_DC, MODE_PLANAR, MODE_VER};
+use crate::mv::Mv;
 use crate::params::{LOG2_MAX_TB, LOG2_MIN_CB, LOG2_MIN_TB};
 use crate::residual::code_residual;
 use crate::scan::scan_order;
@@ -17,6 +21,10 @@ pub struct PictureLayout<'a> {
     pub height: usize,
     pub log2_ctb: u32,
     pub avail: &'a Availability,
+    /// A P slice (else I): CUs carry cu_skip_flag and pred_mode_flag.
+    pub p_slice: bool,
+    /// MaxNumMergeCand of P slices (1..=5).
+    pub max_merge_cand: usize,
 }
 
 /// Everything a CTU's syntax reads besides its decisions.
@@ -109,20 +117,104 @@ impl CtuSyntax<'_> {
         sink.bin(&mut ctx.split_cu_flag[inc], u32::from(split));
     }
 
-    /// coding_unit() of an I slice.
+    /// coding_unit().
     pub fn coding_unit<S: BinSink>(&self, sink: &mut S, ctx: &mut Contexts, cu: &Cu) {
-        let CuKind::Intra(intra) = cu.kind;
-        if cu.log2 == LOG2_MIN_CB {
-            // part_mode: 1 = PART_2Nx2N, 0 = PART_NxN.
-            sink.bin(&mut ctx.part_mode[0], u32::from(!intra.nxn));
+        if self.layout.p_slice {
+            let skip = matches!(cu.kind, CuKind::Inter(InterCu { skip: true, .. }));
+            self.cu_skip_flag(sink, ctx, cu.x, cu.y, skip);
         }
-        self.intra_modes(sink, ctx, cu, &intra);
-        let tree = TransformTree {
-            syntax: self,
-            cu,
-            intra: &intra,
+        match cu.kind {
+            CuKind::Intra(intra) => {
+                if self.layout.p_slice {
+                    sink.bin(&mut ctx.pred_mode_flag[0], 1);
+                }
+                if cu.log2 == LOG2_MIN_CB {
+                    // part_mode: 1 = PART_2Nx2N, 0 = PART_NxN.
+                    sink.bin(&mut ctx.part_mode[0], u32::from(!intra.nxn));
+                }
+                self.intra_modes(sink, ctx, cu, &intra);
+                let tree = TransformTree {
+                    syntax: self,
+                    cu,
+                    intra: Some(&intra),
+                };
+                tree.write(sink, ctx, cu.x, cu.y, cu.log2, 0, 0, (true, true));
+            }
+            CuKind::Inter(inter) => self.inter_unit(sink, ctx, cu, &inter),
+        }
+    }
+
+    /// cu_skip_flag, its context chosen by the skipped left and above neighbours.
+    fn cu_skip_flag<S: BinSink>(
+        &self,
+        sink: &mut S,
+        ctx: &mut Contexts,
+        x: usize,
+        y: usize,
+        skip: bool,
+    ) {
+        let avail = self.layout.avail;
+        let skipped = |nx: isize, ny: isize| {
+            avail.available(x, y, nx, ny) && self.map.get(nx as usize, ny as usize).skip
         };
-        tree.write(sink, ctx, cu.x, cu.y, cu.log2, 0, 0, (true, true));
+        let inc = usize::from(skipped(x as isize - 1, y as isize))
+            + usize::from(skipped(x as isize, y as isize - 1));
+        sink.bin(&mut ctx.cu_skip_flag[inc], u32::from(skip));
+    }
+
+    /// The rest of an inter CU after cu_skip_flag: PART_2Nx2N, its prediction unit, and the
+    /// residual (rqt_root_cbf and transform_tree()).
+    fn inter_unit<S: BinSink>(&self, sink: &mut S, ctx: &mut Contexts, cu: &Cu, inter: &InterCu) {
+        if inter.skip {
+            if let MotionCode::Merge(idx) = inter.motion {
+                self.merge_idx(sink, ctx, idx);
+            }
+            return;
+        }
+        sink.bin(&mut ctx.pred_mode_flag[0], 0);
+        sink.bin(&mut ctx.part_mode[0], 1); // PART_2Nx2N
+        let (cx, cy) = (cu.x - self.ctu_x, cu.y - self.ctu_y);
+        let n = 1usize << cu.log2;
+        let coded = self.levels.any_nonzero(0, cx, cy, n)
+            || self.levels.any_nonzero(1, cx / 2, cy / 2, n / 2)
+            || self.levels.any_nonzero(2, cx / 2, cy / 2, n / 2);
+        match inter.motion {
+            MotionCode::Merge(idx) => {
+                sink.bin(&mut ctx.merge_flag[0], 1);
+                self.merge_idx(sink, ctx, idx);
+                // rqt_root_cbf is inferred 1: a merged 2Nx2N CU without residual is a skip.
+                debug_assert!(coded, "merge CU without residual must be coded as skip");
+            }
+            MotionCode::Amvp { mvp_idx, mvd } => {
+                sink.bin(&mut ctx.merge_flag[0], 0);
+                mvd_coding(sink, ctx, mvd);
+                sink.bin(&mut ctx.mvp_flag[0], u32::from(mvp_idx));
+                sink.bin(&mut ctx.rqt_root_cbf[0], u32::from(coded));
+            }
+        }
+        if coded {
+            let tree = TransformTree {
+                syntax: self,
+                cu,
+                intra: None,
+            };
+            tree.write(sink, ctx, cu.x, cu.y, cu.log2, 0, 0, (true, true));
+        }
+    }
+
+    /// merge_idx: truncated unary up to MaxNumMergeCand - 1, the first bin context-coded.
+    fn merge_idx<S: BinSink>(&self, sink: &mut S, ctx: &mut Contexts, idx: u8) {
+        let max = self.layout.max_merge_cand as u8 - 1;
+        if max == 0 {
+            return;
+        }
+        sink.bin(&mut ctx.merge_idx[0], u32::from(idx > 0));
+        for i in 1..max {
+            if idx < i {
+                return;
+            }
+            sink.bypass(u32::from(idx > i));
+        }
     }
 
     fn intra_modes<S: BinSink>(&self, sink: &mut S, ctx: &mut Contexts, cu: &Cu, intra: &IntraCu) {
@@ -239,18 +331,20 @@ impl ModeCode {
 struct TransformTree<'a, 'b> {
     syntax: &'a CtuSyntax<'b>,
     cu: &'a Cu,
-    intra: &'a IntraCu,
+    /// The prediction of intra CUs (inter CUs: `None`).
+    intra: Option<&'a IntraCu>,
 }
 
 impl TransformTree<'_, '_> {
     /// Luma mode of the prediction block holding (`x`, `y`).
-    fn luma_mode(&self, x: usize, y: usize) -> u8 {
-        if !self.intra.nxn {
-            return self.intra.luma_modes[0];
+    fn luma_mode(&self, x: usize, y: usize) -> Option<u8> {
+        let intra = self.intra?;
+        if !intra.nxn {
+            return Some(intra.luma_modes[0]);
         }
         let half = 1 << (self.cu.log2 - 1);
         let i = usize::from(x >= self.cu.x + half) + 2 * usize::from(y >= self.cu.y + half);
-        self.intra.luma_modes[i]
+        Some(intra.luma_modes[i])
     }
 
     fn nonzero(&self, c: usize, x: usize, y: usize, n: usize) -> bool {
@@ -276,11 +370,13 @@ impl TransformTree<'_, '_> {
         blk: usize,
         parent_cbf: (bool, bool),
     ) {
-        let intra_split = self.intra.nxn && depth == 0;
-        let max_depth = 1 + u32::from(self.intra.nxn);
+        let nxn = self.intra.is_some_and(|i| i.nxn);
+        let intra_split = nxn && depth == 0;
+        // max_transform_hierarchy_depth_intra (+ IntraSplitFlag) and _inter are both 1.
+        let max_depth = 1 + u32::from(nxn);
         let split =
             if log2 <= LOG2_MAX_TB && log2 > LOG2_MIN_TB && depth < max_depth && !intra_split {
-                let split = self.intra.tu_split && depth == 0;
+                let split = self.intra.is_some_and(|i| i.tu_split) && depth == 0;
                 sink.bin(
                     &mut ctx.split_transform_flag[(5 - log2) as usize],
                     u32::from(split),
@@ -315,15 +411,21 @@ impl TransformTree<'_, '_> {
         }
         let n = 1 << log2;
         let cbf_luma = self.nonzero(0, x, y, n);
-        sink.bin(
-            &mut ctx.cbf_luma[usize::from(depth == 0)],
-            u32::from(cbf_luma),
-        );
+        if self.intra.is_some() || depth != 0 || cbf.0 || cbf.1 {
+            sink.bin(
+                &mut ctx.cbf_luma[usize::from(depth == 0)],
+                u32::from(cbf_luma),
+            );
+        } else {
+            debug_assert!(
+                cbf_luma,
+                "cbf_luma is inferred 1 in an inter CU without chroma"
+            );
+        }
         let (ox, oy) = (self.syntax.ctu_x, self.syntax.ctu_y);
         let levels = self.syntax.levels;
         if cbf_luma {
-            let mode = self.luma_mode(x, y);
-            let order = scan_order(log2, true, Some(mode));
+            let order = scan_order(log2, true, self.luma_mode(x, y));
             code_residual(
                 sink,
                 ctx,
@@ -342,7 +444,7 @@ impl TransformTree<'_, '_> {
         } else {
             return;
         };
-        let order = scan_order(clog2, false, Some(self.intra.chroma_mode()));
+        let order = scan_order(clog2, false, self.intra.map(IntraCu::chroma_mode));
         for (c, coded) in [(1, cbf.0), (2, cbf.1)] {
             if coded {
                 code_residual(
@@ -355,6 +457,59 @@ impl TransformTree<'_, '_> {
                     order,
                 );
             }
+        }
+    }
+}
+
+/// mvd_coding(): greater-than-0 and greater-than-1 flags of both components, then the
+/// remainders (EG1, bypass) and signs.
+pub fn mvd_coding<S: BinSink>(sink: &mut S, ctx: &mut Contexts, mvd: Mv) {
+    let abs = [mvd.x.unsigned_abs(), mvd.y.unsigned_abs()].map(u32::from);
+    for a in abs {
+        sink.bin(&mut ctx.abs_mvd_greater0_flag[0], u32::from(a > 0));
+    }
+    for a in abs {
+        if a > 0 {
+            sink.bin(&mut ctx.abs_mvd_greater1_flag[0], u32::from(a > 1));
+        }
+    }
+    for (a, v) in abs.into_iter().zip([mvd.x, mvd.y]) {
+        if a > 0 {
+            if a > 1 {
+                exp_golomb_bypass(sink, a - 2, 1);
+            }
+            sink.bypass(u32::from(v < 0));
+        }
+    }
+}
+
+/// k-th order Exp-Golomb code of `value` in bypass bins.
+fn exp_golomb_bypass<S: BinSink>(sink: &mut S, mut value: u32, mut k: u32) {
+    while value >= 1 << k {
+        sink.bypass(1);
+        value -= 1 << k;
+        k += 1;
+    }
+    sink.bypass(0);
+    if k > 0 {
+        sink.bypass_bits(value, k);
+    }
+}
+
+/// Bits of mvd_coding() for one component, as the motion search prices vectors.
+pub fn mvd_component_bits(v: i32) -> u32 {
+    let a = v.unsigned_abs();
+    match a {
+        0 => 1,
+        1 => 3,
+        _ => {
+            let (mut value, mut k, mut bits) = (a - 2, 1u32, 3u32);
+            while value >= 1 << k {
+                value -= 1 << k;
+                k += 1;
+                bits += 1;
+            }
+            bits + 1 + k
         }
     }
 }

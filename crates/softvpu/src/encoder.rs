@@ -61,6 +61,7 @@ impl Encoder {
                         config.bitrate_kbps
                     },
                     picture_hash: config.picture_hash,
+                    intra_period: config.intra_period,
                 })),
                 rate: config.qp.is_none().then(|| {
                     let bits_per_frame =

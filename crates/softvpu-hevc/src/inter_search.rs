@@ -1,0 +1,530 @@
+//! P-slice decisions of one CU: skip and merge, a motion search priced against the AMVP
+//! predictors, and intra where prediction from the past fails — each alternative coded for
+//! real and compared by SSE + λ·bits, the bits counted by the syntax writer.
+
+use crate::analysis::{CtuSearch, Prediction, Snapshot, TuScratch};
+use crate::cabac::BitEstimator;
+use crate::cu::{Cu, CuKind, InterCu, MotionCode};
+use crate::dist::{sad, satd, sse};
+use crate::intra::{build_references, predict, MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
+use crate::mc::{gather, Interpolator};
+use crate::mv::{amvp_candidates, merge_candidates, Mv};
+use crate::plane::Plane;
+use crate::scan::ScanOrder;
+use crate::syntax::mvd_component_bits;
+
+/// How far (in luma samples) a searched block may lie outside the reference picture.
+const SEARCH_MARGIN: i32 = 80;
+/// Integer search iterations before giving up on convergence.
+const MAX_SEARCH_STEPS: usize = 48;
+
+/// Inter prediction buffers of one CU.
+#[derive(Debug)]
+pub(crate) struct InterScratch {
+    luma: Vec<u8>,
+    chroma: [Vec<u8>; 2],
+    window: Vec<u8>,
+    interp: Interpolator,
+}
+
+impl Default for InterScratch {
+    fn default() -> Self {
+        Self {
+            luma: vec![0; 64 * 64],
+            chroma: [vec![0; 32 * 32], vec![0; 32 * 32]],
+            window: Vec::with_capacity(72 * 72),
+            interp: Interpolator::default(),
+        }
+    }
+}
+
+/// The best alternative so far, with the reconstruction it left behind.
+struct Best {
+    cost: f64,
+    cu: Option<Cu>,
+    coded: bool,
+    saved: Option<Snapshot>,
+}
+
+impl CtuSearch<'_> {
+    /// The best single CU of a P slice at (`x`, `y`): its cost, description, and whether it
+    /// codes residual. Leaves its reconstruction, levels and block map in place.
+    pub(crate) fn best_cu_p(
+        &mut self,
+        s: &mut TuScratch,
+        x: usize,
+        y: usize,
+        log2: u32,
+        depth: u8,
+    ) -> (f64, Cu, bool) {
+        let Some(reference) = self.reference else {
+            return self.code_cu(s, x, y, log2, depth, false);
+        };
+        let size = 1usize << log2;
+        let mut best = Best {
+            cost: f64::MAX,
+            cu: None,
+            coded: false,
+            saved: None,
+        };
+        let merge = merge_candidates(self.map, &self.layout, x, y, size);
+        let merge = &merge[..self.layout.max_merge_cand];
+        let (merge_idx, merge_mv) = self.pick_merge(s, reference.pic, x, y, log2, merge);
+
+        // Skip, then the same motion with residual.
+        self.predict_inter(s, reference.pic, x, y, log2, merge_mv);
+        let skip = inter_cu(
+            x,
+            y,
+            log2,
+            merge_mv,
+            MotionCode::Merge(merge_idx as u8),
+            true,
+        );
+        let skipped = self.finish_inter(s, skip, depth, false);
+        self.offer(&mut best, skipped, x, y, size);
+        let merged = inter_cu(
+            x,
+            y,
+            log2,
+            merge_mv,
+            MotionCode::Merge(merge_idx as u8),
+            false,
+        );
+        let with_residual = self.finish_inter(s, merged, depth, true);
+        if with_residual.2 {
+            self.offer(&mut best, with_residual, x, y, size);
+        }
+
+        // A searched vector, signalled by merge when a candidate holds it.
+        let amvp = amvp_candidates(self.map, &self.layout, x, y, size);
+        let colocated = reference.map.get(x, y);
+        let seed = (!colocated.intra).then_some(colocated.mv);
+        let (mv, search_cost) =
+            self.motion_search(s, reference.pic, x, y, log2, &amvp, merge, seed);
+        if mv != merge_mv {
+            let motion = match merge.iter().position(|&m| m == mv) {
+                Some(i) => MotionCode::Merge(i as u8),
+                None => amvp_code(mv, &amvp),
+            };
+            self.predict_inter(s, reference.pic, x, y, log2, mv);
+            let cu = inter_cu(x, y, log2, mv, motion, false);
+            let coded = self.finish_inter(s, cu, depth, true);
+            self.offer(&mut best, coded, x, y, size);
+            let bare = inter_cu(
+                x,
+                y,
+                log2,
+                mv,
+                motion,
+                matches!(motion, MotionCode::Merge(_)),
+            );
+            let bare = self.finish_inter(s, bare, depth, false);
+            self.offer(&mut best, bare, x, y, size);
+        }
+
+        if log2 <= 5 && self.intra_worth_trying(s, x, y, log2, search_cost) {
+            let intra = self.code_cu(s, x, y, log2, depth, false);
+            self.offer(&mut best, intra, x, y, size);
+        }
+
+        let cu = best.cu.unwrap_or(skip);
+        if let Some(saved) = &best.saved {
+            self.restore(saved, x, y, size);
+        }
+        self.mark_cu(&cu, depth);
+        (best.cost, cu, best.coded)
+    }
+
+    /// Keeps `candidate` (whose reconstruction is in place) when it beats `best`.
+    fn offer(&self, best: &mut Best, candidate: (f64, Cu, bool), x: usize, y: usize, size: usize) {
+        if candidate.0 < best.cost {
+            best.cost = candidate.0;
+            best.cu = Some(candidate.1);
+            best.coded = candidate.2;
+            best.saved = Some(self.snapshot(x, y, size));
+        }
+    }
+
+    /// The merge candidate whose prediction matches the source best (SATD + index bits).
+    fn pick_merge(
+        &self,
+        s: &mut TuScratch,
+        reference: &crate::plane::Yuv,
+        x: usize,
+        y: usize,
+        log2: u32,
+        merge: &[Mv],
+    ) -> (usize, Mv) {
+        let mut best = (u64::MAX, 0usize, Mv::ZERO);
+        for (i, &mv) in merge.iter().enumerate() {
+            if merge[..i].contains(&mv) {
+                continue;
+            }
+            let d = self.luma_satd(s, &reference.planes[0], x, y, log2, mv);
+            let cost = u64::from(d) + (self.lambda.satd * (i as f64 + 1.0)) as u64;
+            if cost < best.0 {
+                best = (cost, i, mv);
+            }
+        }
+        (best.1, best.2)
+    }
+
+    /// SATD between the source and the prediction with `mv`.
+    fn luma_satd(
+        &self,
+        s: &mut TuScratch,
+        reference: &Plane,
+        x: usize,
+        y: usize,
+        log2: u32,
+        mv: Mv,
+    ) -> u32 {
+        let n = 1usize << log2;
+        let pred = &mut s.inter.luma[..n * n];
+        s.inter.interp.luma(reference, x, y, n, n, mv, pred);
+        let src = &self.src.planes[0];
+        satd(&src.data[y * src.stride + x..], src.stride, pred, n, log2)
+    }
+
+    /// Motion-compensated prediction of the whole CU into the inter scratch buffers.
+    fn predict_inter(
+        &self,
+        s: &mut TuScratch,
+        reference: &crate::plane::Yuv,
+        x: usize,
+        y: usize,
+        log2: u32,
+        mv: Mv,
+    ) {
+        let n = 1usize << log2;
+        let sc = &mut s.inter;
+        sc.interp
+            .luma(&reference.planes[0], x, y, n, n, mv, &mut sc.luma[..n * n]);
+        for c in 0..2 {
+            let out = &mut sc.chroma[c][..n * n / 4];
+            sc.interp.chroma(
+                &reference.planes[c + 1],
+                x / 2,
+                y / 2,
+                n / 2,
+                n / 2,
+                mv,
+                out,
+            );
+        }
+    }
+
+    /// Codes `cu` from the prediction in the scratch buffers, with its residual or without;
+    /// returns the cost, the CU as it will be signalled, and whether it has residual.
+    fn finish_inter(
+        &mut self,
+        s: &mut TuScratch,
+        mut cu: Cu,
+        depth: u8,
+        residual: bool,
+    ) -> (f64, Cu, bool) {
+        let (x, y, n) = (cu.x, cu.y, 1usize << cu.log2);
+        let tu = n.min(32);
+        let log2_tu = tu.trailing_zeros();
+        for ty in (y..y + n).step_by(tu) {
+            for tx in (x..x + n).step_by(tu) {
+                self.code_inter_block(s, 0, (tx, ty), (tx - x, ty - y), n, log2_tu, residual);
+                for c in 1..3 {
+                    let at = (tx / 2, ty / 2);
+                    self.code_inter_block(
+                        s,
+                        c,
+                        at,
+                        ((tx - x) / 2, (ty - y) / 2),
+                        n / 2,
+                        log2_tu - 1,
+                        residual,
+                    );
+                }
+            }
+        }
+        let coded = residual && self.any_levels(x, y, n);
+        if let CuKind::Inter(inter) = &mut cu.kind {
+            // A merged CU without residual is a skipped one.
+            inter.skip = !coded && matches!(inter.motion, MotionCode::Merge(_));
+        }
+        self.mark_cu(&cu, depth);
+        let mut dist = 0.0;
+        for c in 0..3 {
+            let (px, py, m) = if c == 0 {
+                (x, y, n)
+            } else {
+                (x / 2, y / 2, n / 2)
+            };
+            let (src, rec) = (&self.src.planes[c], &self.rec.planes[c]);
+            let d = sse(
+                &src.data[py * src.stride + px..],
+                src.stride,
+                &rec.data[py * rec.stride + px..],
+                rec.stride,
+                m,
+                m,
+            ) as f64;
+            dist += if c == 0 {
+                d
+            } else {
+                self.lambda.chroma_weight * d
+            };
+        }
+        let mut est = BitEstimator::default();
+        let mut ctx = self.ctx.clone();
+        self.syntax().coding_unit(&mut est, &mut ctx, &cu);
+        (dist + self.bits_to_cost(est.bits_q15()), cu, coded)
+    }
+
+    /// One transform block of plane `c` at plane position `at`, its prediction at `offset`
+    /// in the CU's prediction buffer of row stride `stride`.
+    #[allow(clippy::too_many_arguments)]
+    fn code_inter_block(
+        &mut self,
+        s: &mut TuScratch,
+        c: usize,
+        at: (usize, usize),
+        offset: (usize, usize),
+        stride: usize,
+        log2: u32,
+        residual: bool,
+    ) {
+        let n = 1usize << log2;
+        let pred = if c == 0 {
+            &s.inter.luma
+        } else {
+            &s.inter.chroma[c - 1]
+        };
+        for r in 0..n {
+            s.pred[r * n..][..n].copy_from_slice(&pred[(offset.1 + r) * stride + offset.0..][..n]);
+        }
+        if !residual {
+            let (lx, ly) = if c == 0 {
+                (at.0 - self.ctu_x, at.1 - self.ctu_y)
+            } else {
+                (at.0 - self.ctu_x / 2, at.1 - self.ctu_y / 2)
+            };
+            self.levels.clear(c, lx, ly, n);
+            self.rec.planes[c].write_block(at.0, at.1, n, &s.pred[..n * n]);
+            return;
+        }
+        self.src.planes[c].read_block(at.0, at.1, n, &mut s.src);
+        let qp = if c == 0 {
+            self.lambda.qp
+        } else {
+            self.lambda.qp_chroma
+        };
+        self.code_block(
+            s,
+            c,
+            at.0,
+            at.1,
+            log2,
+            ScanOrder::Diagonal,
+            qp,
+            Prediction::Inter,
+        );
+    }
+
+    /// Whether intra could beat the best inter prediction: a few cheap intra predictions are
+    /// compared with the motion search's SATD.
+    fn intra_worth_trying(
+        &self,
+        s: &mut TuScratch,
+        x: usize,
+        y: usize,
+        log2: u32,
+        inter_satd: f64,
+    ) -> bool {
+        let n = 1usize << log2;
+        let refs = build_references(&self.rec.planes[0], self.layout.avail, x, y, log2, false);
+        let src = &self.src.planes[0];
+        let best_intra = [MODE_PLANAR, MODE_DC, MODE_HOR, MODE_VER]
+            .into_iter()
+            .map(|mode| {
+                predict(&refs, log2, mode, true, &mut s.pred[..n * n]);
+                satd(
+                    &src.data[y * src.stride + x..],
+                    src.stride,
+                    &s.pred,
+                    n,
+                    log2,
+                )
+            })
+            .min()
+            .unwrap_or(u32::MAX);
+        f64::from(best_intra) < inter_satd
+    }
+
+    /// Motion search for the block at (`x`, `y`): integer candidates from the predictors,
+    /// the merge list and the co-located vector, a hexagon then square integer search by SAD,
+    /// then half- and quarter-sample refinement by SATD. Returns the vector and its SATD cost.
+    #[allow(clippy::too_many_arguments)]
+    fn motion_search(
+        &self,
+        s: &mut TuScratch,
+        reference: &crate::plane::Yuv,
+        x: usize,
+        y: usize,
+        log2: u32,
+        amvp: &[Mv; 2],
+        merge: &[Mv],
+        colocated: Option<Mv>,
+    ) -> (Mv, f64) {
+        let n = 1usize << log2;
+        let plane = &reference.planes[0];
+        let (w, h) = (plane.width as i32, plane.height as i32);
+        let lo = (
+            -(x as i32) - n as i32 - SEARCH_MARGIN,
+            -(y as i32) - n as i32 - SEARCH_MARGIN,
+        );
+        let hi = (w - x as i32 + SEARCH_MARGIN, h - y as i32 + SEARCH_MARGIN);
+        let clamp = |(dx, dy): (i32, i32)| (dx.clamp(lo.0, hi.0), dy.clamp(lo.1, hi.1));
+        let lambda = self.lambda.satd;
+        let mv_cost = |mv: Mv| lambda * f64::from(mv_bits(mv, amvp));
+        let mut int_cost = |(dx, dy): (i32, i32)| {
+            let d = self.integer_sad(&mut s.inter.window, plane, x, y, n, dx, dy);
+            f64::from(d) + mv_cost(Mv::new((dx * 4) as i16, (dy * 4) as i16))
+        };
+
+        let mut seeds: Vec<(i32, i32)> = Vec::with_capacity(10);
+        for mv in amvp
+            .iter()
+            .chain(merge)
+            .chain(colocated.iter())
+            .chain([Mv::ZERO].iter())
+        {
+            let p = clamp(((i32::from(mv.x) + 2) >> 2, (i32::from(mv.y) + 2) >> 2));
+            if !seeds.contains(&p) {
+                seeds.push(p);
+            }
+        }
+        let mut best = (f64::MAX, (0, 0));
+        for p in seeds {
+            let c = int_cost(p);
+            if c < best.0 {
+                best = (c, p);
+            }
+        }
+        for pattern in [&HEXAGON[..], &SQUARE[..]] {
+            for _ in 0..MAX_SEARCH_STEPS {
+                let centre = best.1;
+                for &(ox, oy) in pattern {
+                    let p = clamp((centre.0 + ox, centre.1 + oy));
+                    if p == centre {
+                        continue;
+                    }
+                    let c = int_cost(p);
+                    if c < best.0 {
+                        best = (c, p);
+                    }
+                }
+                if best.1 == centre || pattern.len() == SQUARE.len() {
+                    break;
+                }
+            }
+        }
+
+        // Fractional refinement around the integer vector, priced by SATD.
+        let mut mv = Mv::new((best.1 .0 * 4) as i16, (best.1 .1 * 4) as i16);
+        let frac_cost = |s: &mut TuScratch, mv: Mv| {
+            f64::from(self.luma_satd(s, plane, x, y, log2, mv)) + mv_cost(mv)
+        };
+        let mut cost = frac_cost(s, mv);
+        for step in [2i16, 1] {
+            let centre = mv;
+            for &(ox, oy) in &SQUARE {
+                let cand = Mv::new(centre.x + ox as i16 * step, centre.y + oy as i16 * step);
+                let c = frac_cost(s, cand);
+                if c < cost {
+                    cost = c;
+                    mv = cand;
+                }
+            }
+        }
+        (mv, cost)
+    }
+
+    /// SAD of the source block against the reference displaced by whole samples.
+    #[allow(clippy::too_many_arguments)]
+    fn integer_sad(
+        &self,
+        window: &mut Vec<u8>,
+        plane: &Plane,
+        x: usize,
+        y: usize,
+        n: usize,
+        dx: i32,
+        dy: i32,
+    ) -> u32 {
+        let src = &self.src.planes[0];
+        let src_block = &src.data[y * src.stride + x..];
+        let (px, py) = (x as i32 + dx, y as i32 + dy);
+        let inside = px >= 0
+            && py >= 0
+            && px + n as i32 <= plane.width as i32
+            && py + n as i32 <= plane.height as i32;
+        if inside {
+            let (px, py) = (px as usize, py as usize);
+            return sad(
+                src_block,
+                src.stride,
+                &plane.data[py * plane.stride + px..],
+                plane.stride,
+                n,
+                n,
+            );
+        }
+        gather(plane, px, py, n, n, window);
+        sad(src_block, src.stride, window, n, n, n)
+    }
+}
+
+/// Hexagon pattern of the integer search.
+const HEXAGON: [(i32, i32); 6] = [(-2, 0), (2, 0), (-1, -2), (1, -2), (-1, 2), (1, 2)];
+/// The eight neighbours at distance one.
+const SQUARE: [(i32, i32); 8] = [
+    (-1, -1),
+    (0, -1),
+    (1, -1),
+    (-1, 0),
+    (1, 0),
+    (-1, 1),
+    (0, 1),
+    (1, 1),
+];
+
+fn inter_cu(x: usize, y: usize, log2: u32, mv: Mv, motion: MotionCode, skip: bool) -> Cu {
+    Cu {
+        x,
+        y,
+        log2,
+        kind: CuKind::Inter(InterCu { mv, motion, skip }),
+    }
+}
+
+/// The AMVP signalling of `mv`: the predictor needing the cheaper difference.
+fn amvp_code(mv: Mv, amvp: &[Mv; 2]) -> MotionCode {
+    let bits = |p: Mv| {
+        let d = mv.minus(p);
+        mvd_component_bits(i32::from(d.x)) + mvd_component_bits(i32::from(d.y))
+    };
+    let mvp_idx = u8::from(bits(amvp[1]) < bits(amvp[0]));
+    MotionCode::Amvp {
+        mvp_idx,
+        mvd: mv.minus(amvp[usize::from(mvp_idx)]),
+    }
+}
+
+/// Bits to signal `mv` through the cheaper AMVP predictor (including mvp_l0_flag).
+fn mv_bits(mv: Mv, amvp: &[Mv; 2]) -> u32 {
+    amvp.iter()
+        .map(|&p| {
+            let d = mv.minus(p);
+            mvd_component_bits(i32::from(d.x)) + mvd_component_bits(i32::from(d.y)) + 1
+        })
+        .min()
+        .unwrap_or(u32::MAX)
+}
