@@ -59,6 +59,10 @@ pub struct PictureStats {
     pub merge_cus: u32,
     /// Inter CUs with a coded motion vector difference.
     pub amvp_cus: u32,
+    /// Inter CUs predicted from a block reaching outside the reference picture.
+    pub outside_cus: u32,
+    /// The farthest any prediction block reached outside the picture, in luma samples.
+    pub max_outside: u32,
 }
 
 impl Default for PictureStats {
@@ -71,18 +75,31 @@ impl Default for PictureStats {
             skip_cus: 0,
             merge_cus: 0,
             amvp_cus: 0,
+            outside_cus: 0,
+            max_outside: 0,
         }
     }
 }
 
 impl PictureStats {
-    fn count(&mut self, nodes: &[Node]) {
+    fn count(&mut self, nodes: &[Node], width: usize, height: usize) {
         for node in nodes {
             let Node::Leaf(cu) = node else { continue };
             self.cu_sizes[(cu.log2 - 3) as usize] += 1;
             let intra = match cu.kind {
                 CuKind::Intra(intra) => intra,
                 CuKind::Inter(inter) => {
+                    let size = 1i32 << cu.log2;
+                    let (x, y) = (
+                        cu.x as i32 + (i32::from(inter.mv.x) >> 2),
+                        cu.y as i32 + (i32::from(inter.mv.y) >> 2),
+                    );
+                    let beyond = [-x, -y, x + size - width as i32, y + size - height as i32];
+                    let outside = beyond.into_iter().max().unwrap_or(0).max(0) as u32;
+                    if outside > 0 {
+                        self.outside_cus += 1;
+                        self.max_outside = self.max_outside.max(outside);
+                    }
                     match (inter.skip, inter.motion) {
                         (true, _) => self.skip_cus += 1,
                         (false, MotionCode::Merge(_)) => self.merge_cus += 1,
@@ -110,6 +127,8 @@ impl PictureStats {
         self.skip_cus += other.skip_cus;
         self.merge_cus += other.merge_cus;
         self.amvp_cus += other.amvp_cus;
+        self.outside_cus += other.outside_cus;
+        self.max_outside = self.max_outside.max(other.max_outside);
     }
 }
 
@@ -224,7 +243,7 @@ impl HevcEncoder {
             syntax.write_ctu(&mut cabac, &mut ctx, &nodes);
             cabac.terminate(u32::from(ctb + 1 == wc * hc)); // end_of_slice_segment_flag
             mark_edges(&mut edges, &mut map, &levels, &nodes, (ctu_x, ctu_y), qp);
-            stats.count(&nodes);
+            stats.count(&nodes, p.coded_width, p.coded_height);
         }
         deblock(&mut rec, &edges, &DeblockParams::default());
 

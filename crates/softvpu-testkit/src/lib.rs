@@ -4,6 +4,8 @@
 //! test script installs them.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
+pub mod scenes;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use softvpu::synth::Pattern;
 use softvpu::{Config, Encoder, Frame, HevcStats};
 use softvpu_testkit as kit;
+use softvpu_testkit::scenes;
 
 /// Content of the synthetic frames of each stream, in order.
 const PATTERNS: [Pattern; 5] = [
@@ -21,16 +22,20 @@ const PATTERNS: [Pattern; 5] = [
     Pattern::Moving,
 ];
 
-/// Encodes `frames` at `qp` and checks both decoders against the reconstruction; returns the
-/// coding statistics of the stream.
+/// Encodes `frames` at `qp`, every picture an IDR, and checks both decoders against the
+/// reconstruction; returns the coding statistics of the stream.
 fn check_stream(name: &str, width: u32, height: u32, qp: u8, frames: &[Vec<u8>]) -> HevcStats {
-    let mut enc = Encoder::new(
-        Config::h265(width, height)
-            .qp(qp)
-            .reconstruction(true)
-            .picture_hash(true),
+    check_config(
+        name,
+        Config::h265(width, height).qp(qp).intra_period(1),
+        frames,
     )
-    .unwrap();
+}
+
+/// Encodes `frames` with `config` and checks both decoders against the reconstruction.
+fn check_config(name: &str, config: Config, frames: &[Vec<u8>]) -> HevcStats {
+    let (width, height) = (config.width(), config.height());
+    let mut enc = Encoder::new(config.reconstruction(true).picture_hash(true)).unwrap();
     let mut stream = Vec::new();
     let mut recon = Vec::new();
     let mut stats = HevcStats::default();
@@ -135,4 +140,58 @@ fn largest_frames() {
     let _ = check_stream("edges-4096x2160-qp32", 4096, 2160, 32, &[edges]);
     let moving = Pattern::Moving.render(4096, 4096, 5);
     let _ = check_stream("moving-4096x4096-qp27", 4096, 4096, 27, &[moving]);
+}
+
+/// A P-frame stream of `frames` with the given QP and intra period.
+fn check_p(name: &str, (w, h): (u32, u32), qp: u8, period: u32, frames: &[Vec<u8>]) -> HevcStats {
+    let config = Config::h265(w, h).qp(qp).intra_period(period);
+    check_config(
+        &format!("{name}-{w}x{h}-qp{qp}-gop{period}"),
+        config,
+        frames,
+    )
+}
+
+#[test]
+fn p_frames_small_sizes_every_qp_and_intra_period() {
+    let mut stats = HevcStats::default();
+    for (w, h) in [(64, 64), (202, 130)] {
+        let frames = scenes::render(&scenes::tour(30), w as usize, h as usize);
+        for qp in [22, 27, 32, 37, 42] {
+            for period in [0, 1, 2, 30] {
+                stats.accumulate(&check_p("tour", (w, h), qp, period, &frames));
+            }
+        }
+    }
+    eprintln!("small P streams: {stats:?}");
+    assert!(
+        stats.skip_cus > 0 && stats.merge_cus > 0 && stats.amvp_cus > 0,
+        "{stats:?}"
+    );
+    assert!(
+        stats.max_outside >= 16,
+        "no vector reached far outside the picture: {stats:?}"
+    );
+}
+
+#[test]
+fn p_frames_wide_and_largest() {
+    let frames = scenes::render(&scenes::tour(30), 1366, 768);
+    for qp in [27, 42] {
+        let _ = check_p("tour", (1366, 768), qp, 30, &frames);
+    }
+    let frames = scenes::render(&scenes::tour(8)[4..], 4096, 2160);
+    let _ = check_p("tour", (4096, 2160), 37, 30, &frames);
+}
+
+#[test]
+fn p_frames_camera_clips_1080p() {
+    for (clip, qp) in [("pan_path", 22), ("bikes", 32), ("pan_path", 37)] {
+        let path = kit::testdata(&format!("video/{clip}_1920x1080_60f.nv12"));
+        let frames: Vec<Vec<u8>> = (0..20)
+            .map(|i| kit::read_nv12_frame(&path, 1920, 1080, i))
+            .collect();
+        let stats = check_p(clip, (1920, 1080), qp, 30, &frames);
+        eprintln!("{clip} qp {qp}: {stats:?}");
+    }
 }
