@@ -106,18 +106,9 @@ impl Interpolator {
     ) {
         let back = (N / 2 - 1) as i32;
         let (ww, wh) = (w + N - 1, h + N - 1);
-        gather(
-            reference,
-            origin.0 - back,
-            origin.1 - back,
-            ww,
-            wh,
-            &mut self.window,
-        );
+        gather(reference, origin.0 - back, origin.1 - back, ww, wh, &mut self.window);
         let win = &self.window;
-        let at = |r: usize, c: usize| i32::from(win[r * ww + c]);
         let c0 = N / 2 - 1;
-        let clip = |v: i32| ((v + 32) >> 6).clamp(0, 255) as u8;
         match phase {
             (0, 0) => {
                 for r in 0..h {
@@ -126,17 +117,25 @@ impl Interpolator {
             }
             (_, 0) => {
                 for r in 0..h {
-                    for c in 0..w {
-                        let s: i32 = (0..N).map(|k| tx[k] * at(r + c0, c + k)).sum();
-                        out[r * w + c] = clip(s);
+                    let row = &win[(r + c0) * ww..][..ww];
+                    for (o, taps) in out[r * w..][..w].iter_mut().zip(row.windows(N)) {
+                        *o = clip6(i32::from(dot16(tx, taps)));
                     }
                 }
             }
             (0, _) => {
+                let mut acc = [0i32; 64];
                 for r in 0..h {
-                    for c in 0..w {
-                        let s: i32 = (0..N).map(|k| ty[k] * at(r + k, c + c0)).sum();
-                        out[r * w + c] = clip(s);
+                    let acc = &mut acc[..w];
+                    acc.fill(0);
+                    for (k, &t) in ty.iter().enumerate() {
+                        let row = &win[(r + k) * ww + c0..][..w];
+                        for (a, &v) in acc.iter_mut().zip(row) {
+                            *a += t * i32::from(v);
+                        }
+                    }
+                    for (o, &a) in out[r * w..][..w].iter_mut().zip(acc.iter()) {
+                        *o = clip6(a);
                     }
                 }
             }
@@ -144,21 +143,45 @@ impl Interpolator {
                 self.temp.clear();
                 self.temp.resize(wh * w, 0);
                 for r in 0..wh {
-                    for c in 0..w {
-                        let s: i32 = (0..N).map(|k| tx[k] * at(r, c + k)).sum();
-                        self.temp[r * w + c] = s as i16;
+                    let row = &win[r * ww..][..ww];
+                    for (t, taps) in self.temp[r * w..][..w].iter_mut().zip(row.windows(N)) {
+                        *t = dot16(tx, taps);
                     }
                 }
-                let t = &self.temp;
+                let mut acc = [0i32; 64];
                 for r in 0..h {
-                    for c in 0..w {
-                        let s: i32 = (0..N).map(|k| ty[k] * i32::from(t[(r + k) * w + c])).sum();
-                        out[r * w + c] = clip(s >> 6);
+                    let acc = &mut acc[..w];
+                    acc.fill(0);
+                    for (k, &t) in ty.iter().enumerate() {
+                        let row = &self.temp[(r + k) * w..][..w];
+                        for (a, &v) in acc.iter_mut().zip(row) {
+                            *a += t * i32::from(v);
+                        }
+                    }
+                    for (o, &a) in out[r * w..][..w].iter_mut().zip(acc.iter()) {
+                        *o = clip6(a >> 6);
                     }
                 }
             }
         }
     }
+}
+
+/// One filter tap sum over 8-bit samples. Every partial sum stays within ±88·255, so 16-bit
+/// arithmetic is exact (and vectorises well).
+#[inline]
+fn dot16<const N: usize>(taps: &[i32; N], samples: &[u8]) -> i16 {
+    let mut s = 0i16;
+    for k in 0..N {
+        s += taps[k] as i16 * i16::from(samples[k]);
+    }
+    s
+}
+
+/// The final rounding of a prediction: 14-bit intermediate to 8-bit sample.
+#[inline]
+fn clip6(v: i32) -> u8 {
+    ((v + 32) >> 6).clamp(0, 255) as u8
 }
 
 /// Copies the `w`x`h` window at (`x`, `y`) of `plane` into `out`, coordinates outside the
