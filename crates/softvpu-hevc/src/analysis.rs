@@ -23,6 +23,9 @@ pub(crate) enum Prediction {
     Inter,
 }
 
+/// Where the angular search starts when no angle was evaluated.
+const MODE_ANGLE_MID: u8 = 18;
+
 /// Modes kept after the SATD pre-selection, by log2 block size (4x4 .. 32x32).
 const RD_CANDIDATES: [usize; 4] = [3, 3, 2, 2];
 
@@ -327,19 +330,38 @@ impl CtuSearch<'_> {
         let filtered = filter_references(&refs, true);
         let mpm = mpm_candidates(self.map, &self.layout, x, y);
 
-        let mut ranked: Vec<(f64, u8)> = (0..35u8)
-            .map(|mode| {
-                let r = if filter_needed(log2, mode) {
-                    &filtered
-                } else {
-                    &refs
-                };
-                predict(r, log2, mode, true, &mut s.pred[..n * n]);
-                let d = satd(&s.src, n, &s.pred, n, log2);
-                let bits = ModeCode::of(mode, &mpm).approx_bits();
-                (f64::from(d) + self.lambda.satd * f64::from(bits), mode)
-            })
-            .collect();
+        let mut ranked: Vec<(f64, u8)> = Vec::with_capacity(24);
+        let mut rough_cost = |mode: u8, ranked: &mut Vec<(f64, u8)>| {
+            if ranked.iter().any(|r| r.1 == mode) {
+                return;
+            }
+            let r = if filter_needed(log2, mode) {
+                &filtered
+            } else {
+                &refs
+            };
+            predict(r, log2, mode, true, &mut s.pred[..n * n]);
+            let d = satd(&s.src, n, &s.pred, n, log2);
+            let bits = ModeCode::of(mode, &mpm).approx_bits();
+            ranked.push((f64::from(d) + self.lambda.satd * f64::from(bits), mode));
+        };
+        // Coarse to fine: planar, DC, every fourth angle and the MPMs, then the neighbours
+        // of the best angle at distance two and one.
+        for mode in [0u8, 1].into_iter().chain((2..=34).step_by(4)).chain(mpm) {
+            rough_cost(mode, &mut ranked);
+        }
+        for step in [2u8, 1] {
+            let best_angle = ranked
+                .iter()
+                .filter(|r| r.1 >= 2)
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map_or(MODE_ANGLE_MID, |r| r.1);
+            for mode in [best_angle.saturating_sub(step), best_angle + step] {
+                if (2..=34).contains(&mode) {
+                    rough_cost(mode, &mut ranked);
+                }
+            }
+        }
         ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
         let keep = RD_CANDIDATES[(log2 - 2) as usize];
 
@@ -529,9 +551,11 @@ impl CtuSearch<'_> {
             self.rec.planes[c].read_block(px, py, n, &mut block);
             snap.rec[c] = block;
             let stride = crate::cu::LEVEL_STRIDE[c];
-            snap.levels[c] = (0..n)
-                .flat_map(|r| self.levels.planes[c][(qy + r) * stride + qx..][..n].to_vec())
-                .collect();
+            let mut levels = Vec::with_capacity(n * n);
+            for r in 0..n {
+                levels.extend_from_slice(&self.levels.planes[c][(qy + r) * stride + qx..][..n]);
+            }
+            snap.levels[c] = levels;
         }
         snap
     }

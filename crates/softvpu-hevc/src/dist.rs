@@ -65,7 +65,8 @@ fn rows<'a>(
     (0..h).map(move |y| (&a[y * a_stride..][..w], &b[y * b_stride..][..w]))
 }
 
-/// Sum of |H D H^T| for the N x N difference D (unnormalised).
+/// Sum of |H D H^T| for the N x N difference D (unnormalised). Both passes run as
+/// butterflies between whole rows (the second on the transpose), which vectorise.
 fn hadamard_sum<const N: usize>(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
     let mut d = [[0i32; N]; N];
     for (y, row) in d.iter_mut().enumerate() {
@@ -73,31 +74,33 @@ fn hadamard_sum<const N: usize>(a: &[u8], a_stride: usize, b: &[u8], b_stride: u
         for ((v, &x), &p) in row.iter_mut().zip(ra).zip(rb) {
             *v = i32::from(x) - i32::from(p);
         }
-        walsh_hadamard(row);
     }
-    let mut sum = 0;
-    for x in 0..N {
-        let mut col = [0i32; N];
-        for (c, row) in col.iter_mut().zip(&d) {
-            *c = row[x];
+    row_butterflies(&mut d);
+    let mut t = [[0i32; N]; N];
+    for (y, row) in d.iter().enumerate() {
+        for (x, &v) in row.iter().enumerate() {
+            t[x][y] = v;
         }
-        walsh_hadamard(&mut col);
-        sum += col.iter().map(|v| v.unsigned_abs()).sum::<u32>();
     }
-    sum
+    row_butterflies(&mut t);
+    t.iter().flatten().map(|v| v.unsigned_abs()).sum()
 }
 
-/// In-place unnormalised fast Walsh-Hadamard transform (N a power of two). The row
-/// order does not matter here: only the sum of magnitudes is used.
+/// The unnormalised fast Walsh-Hadamard transform down the columns of `m` (N a power of
+/// two). The output order does not matter here: only the sum of magnitudes is used.
 #[inline]
-fn walsh_hadamard<const N: usize>(v: &mut [i32; N]) {
+fn row_butterflies<const N: usize>(m: &mut [[i32; N]; N]) {
     let mut h = 1;
     while h < N {
         for i in (0..N).step_by(2 * h) {
             for j in i..i + h {
-                let (x, y) = (v[j], v[j + h]);
-                v[j] = x + y;
-                v[j + h] = x - y;
+                let (top, bottom) = m.split_at_mut(j + h);
+                let (p, q) = (&mut top[j], &mut bottom[0]);
+                for (x, y) in p.iter_mut().zip(q.iter_mut()) {
+                    let (u, v) = (*x, *y);
+                    *x = u + v;
+                    *y = u - v;
+                }
             }
         }
         h *= 2;

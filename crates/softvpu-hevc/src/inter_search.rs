@@ -95,6 +95,10 @@ impl CtuSearch<'_> {
         if with_residual.2 {
             self.offer(&mut best, with_residual, x, y, size);
         }
+        // Early skip: when the merged motion needs no residual, searching further rarely pays.
+        if best.cu == Some(skip) {
+            return self.settle(best, skip, x, y, size, depth);
+        }
 
         // A searched vector, signalled by merge when a candidate holds it.
         let amvp = amvp_candidates(self.map, &self.layout, x, y, size);
@@ -128,7 +132,20 @@ impl CtuSearch<'_> {
             self.offer(&mut best, intra, x, y, size);
         }
 
-        let cu = best.cu.unwrap_or(skip);
+        self.settle(best, skip, x, y, size, depth)
+    }
+
+    /// Puts the best alternative's reconstruction and decisions back in place.
+    fn settle(
+        &mut self,
+        best: Best,
+        fallback: Cu,
+        x: usize,
+        y: usize,
+        size: usize,
+        depth: u8,
+    ) -> (f64, Cu, bool) {
+        let cu = best.cu.unwrap_or(fallback);
         if let Some(saved) = &best.saved {
             self.restore(saved, x, y, size);
         }

@@ -106,7 +106,14 @@ impl Interpolator {
     ) {
         let back = (N / 2 - 1) as i32;
         let (ww, wh) = (w + N - 1, h + N - 1);
-        gather(reference, origin.0 - back, origin.1 - back, ww, wh, &mut self.window);
+        gather(
+            reference,
+            origin.0 - back,
+            origin.1 - back,
+            ww,
+            wh,
+            &mut self.window,
+        );
         let win = &self.window;
         let c0 = N / 2 - 1;
         match phase {
