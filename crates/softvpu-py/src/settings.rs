@@ -51,8 +51,19 @@ impl Settings {
         if let Some(qp) = self.qp {
             config = config.qp(narrow("qp", qp)?);
         }
-        config.validate()?;
+        config.validate().map_err(size_is_a_setting)?;
         Ok(config)
+    }
+}
+
+/// A bad size here is a bad setting, not a bad frame: report it as one.
+fn size_is_a_setting(e: Error) -> Error {
+    match e {
+        Error::Frame(frame) => Error::InvalidConfig {
+            field: "size",
+            reason: frame.to_string(),
+        },
+        other => other,
     }
 }
 
@@ -125,10 +136,9 @@ mod tests {
 
     #[test]
     fn sizes_go_through_the_frame_rules() {
-        let odd = Settings::new("mjpeg", 63, 64).to_config();
-        assert!(matches!(odd, Err(Error::Frame(_))));
-        let big = Settings::new("h265", 4098, 64).to_config();
-        assert!(matches!(big, Err(Error::Frame(_))));
+        assert_eq!(field_of(&Settings::new("mjpeg", 63, 64)), "size");
+        let big = Settings::new("h265", 4098, 64).to_config().unwrap_err();
+        assert!(big.to_string().contains("2..=4096"), "{big}");
     }
 
     #[test]
