@@ -29,6 +29,8 @@ _CODECS = {H265: "h265", MJPEG: "mjpeg"}
 _CHANNELS = range(32)
 _DEFAULT_BITS = 8000
 _GET_FRAME_TIMEOUT = 2.0
+#: Beyond any valid size or bitrate, and safely inside the extension's 64-bit integers.
+_HUGE = 2**31
 
 _PROVIDES = (
     "softvpu provides only libsrcampy.Encoder (H.265 and MJPEG from NV12 frames); "
@@ -47,7 +49,7 @@ class Encoder:
         encode_type, width, height, bits, chn = _parse_encode(args, kwargs)
         if self._channel is not None:
             return _fail("encode", "the encoder is already open; call close() first")
-        problem = _check_type_and_channel(encode_type, chn)
+        problem = _check_values(encode_type, chn, width, height, bits)
         if problem:
             return _fail("encode", problem)
         try:
@@ -173,13 +175,17 @@ def _type_error(message: str) -> NoReturn:
     raise TypeError(message)
 
 
-def _check_type_and_channel(encode_type: int, chn: int) -> str:
+def _check_values(encode_type: int, chn: int, width: int, height: int, bits: int) -> str:
+    """What is wrong with the values ("" when nothing is); the encoder checks the rest."""
     if encode_type == H264:
         return "H.264 (type 1) is not supported by softvpu yet; use 2 (H.265) or 3 (MJPEG)"
     if encode_type not in _CODECS:
         return f"encode type {encode_type} is not 1 (H.264), 2 (H.265) or 3 (MJPEG)"
     if chn not in _CHANNELS:
         return f"video_chn {chn} is out of range; use 0..31"
+    for name, value in (("width", width), ("height", height), ("bits", bits)):
+        if abs(value) >= _HUGE:
+            return f"{name} {value} is out of range"
     return ""
 
 

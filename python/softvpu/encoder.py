@@ -68,15 +68,15 @@ class Encoder:
         self._codec = codec.lower()
         self._channel = Channel(
             codec,
-            width,
-            height,
-            bitrate_kbps=bitrate_kbps,
+            _setting("width", width),
+            _setting("height", height),
+            bitrate_kbps=_setting("bitrate_kbps", bitrate_kbps),
             fps_num=fps_num,
             fps_den=fps_den,
-            gop=gop,
-            quality=quality,
-            qp=qp,
-            threads=threads,
+            gop=_setting("gop", gop),
+            quality=None if quality is None else _setting("quality", quality),
+            qp=None if qp is None else _setting("qp", qp),
+            threads=_setting("threads", threads),
             queue=self._queue_size,
         )
 
@@ -201,8 +201,20 @@ def _fps_ratio(fps: Any) -> Tuple[int, int]:
     return ratio.numerator, ratio.denominator
 
 
+def _setting(name: str, value: Any) -> int:
+    """An integer setting; the encoder checks its range, this only that it is an int
+    small enough to pass on."""
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
+    if abs(number) >= 2**31:
+        raise ConfigError(f"invalid {name}: {number} is out of range")
+    return number
+
+
 def _positive(name: str, value: Any) -> int:
-    number = operator.index(value)
+    number = _setting(name, value)
     if number < 1:
         raise ConfigError(f"invalid {name}: {number}; use 1 or more")
     return number

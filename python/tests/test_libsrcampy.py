@@ -115,6 +115,9 @@ def test_h264_returns_minus_1_with_a_clear_message(capsys):
         ((3, [W, H], 0), ["bitrate"]),
         ((3, [W, H], -5), ["bitrate"]),
         ((3, [W, H], 800001), ["bitrate"]),
+        ((3, [W, H], 2**64), ["bits"]),
+        ((3, [2**70, H]), ["width"]),
+        ((0, 3, W, -(2**70)), ["height"]),
     ],
 )
 def test_bad_encode_values_return_minus_1(args, words, capsys):

@@ -62,6 +62,8 @@ def test_defaults_and_properties():
         ({"qp": 52}, ConfigError, "qp"),
         ({"threads": 1000}, ConfigError, "threads"),
         ({"queue_size": 0}, ConfigError, "queue_size"),
+        ({"width": 2**70}, ConfigError, "width"),
+        ({"bitrate_kbps": -(2**64)}, ConfigError, "bitrate"),
     ],
 )
 def test_bad_settings_raise_config_errors(kwargs, error, words):
