@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import List, Tuple
+from typing import Callable, List, Tuple
 
 import softvpu
 
@@ -35,14 +35,18 @@ def encode(frames: List[bytes], codec: str, threads: int) -> int:
         return sum(len(p) for p in enc.encode_all(frames))
 
 
-def timed(run) -> float:
+def timed(run: Callable[[], object]) -> Tuple[float, float]:
+    """Wall seconds, and the cores this process kept busy on average (CPU time / wall
+    time: well below the core count means other work on the machine competed)."""
+    cpu = time.process_time()
     start = time.perf_counter()
     run()
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    return wall, (time.process_time() - cpu) / wall
 
 
-def compare(frames: List[bytes], codec: str, threads: int, encoders: int) -> Tuple[float, float]:
-    """Seconds for `encoders` encodes one after another, then in parallel threads."""
+def compare(frames: List[bytes], codec: str, threads: int, encoders: int):
+    """(seconds, cores) for `encoders` encodes one after another, then in threads."""
     sequential = timed(lambda: [encode(frames, codec, threads) for _ in range(encoders)])
 
     def parallel() -> None:
@@ -64,12 +68,16 @@ def main() -> None:
     parser.add_argument("--encoders", type=int, default=4)
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, {args.encoders} encoders, {SIZE[0]}x{SIZE[1]}")
-    print("codec  threads/enc  frames/enc  sequential s  parallel s  speed-up")
+    print("codec  threads/enc  frames/enc  sequential s (cores)  parallel s (cores)  speed-up")
     for codec, threads, default_frames in [("mjpeg", 1, 60), ("mjpeg", 0, 60), ("h265", 1, 4)]:
         count = args.frames or default_frames
-        seq, par = compare(load_frames(count), codec, threads, args.encoders)
-        label = threads or "all"
-        print(f"{codec:6} {label!s:>11} {count:>11} {seq:>13.2f} {par:>11.2f} {seq / par:>9.2f}")
+        (seq, seq_cores), (par, par_cores) = compare(
+            load_frames(count), codec, threads, args.encoders
+        )
+        print(
+            f"{codec:6} {threads or 'all'!s:>11} {count:>11} {seq:>13.2f} ({seq_cores:.1f})"
+            f" {par:>11.2f} ({par_cores:.1f}) {seq / par:>9.2f}"
+        )
 
 
 if __name__ == "__main__":
