@@ -199,6 +199,8 @@ def test_receive_timeout(still_small):
             enc.receive(timeout=0)
         assert isinstance(info.value, TimeoutError)
         assert enc.receive(timeout=30) is not None
+        enc.send(still_small)
+        assert enc.receive(timeout=1.5e19) is not None, "a huge timeout is no timeout"
         with pytest.raises(ValueError):
             enc.receive(timeout=-1)
 

@@ -77,7 +77,8 @@ impl Channel {
         timeout: Option<f64>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let limit = timeout.map(seconds).transpose()?;
-        let deadline = limit.map(|t| Instant::now() + t);
+        // A deadline past what `Instant` can hold is no deadline.
+        let deadline = limit.and_then(|t| Instant::now().checked_add(t));
         loop {
             let slice = deadline.map_or(SIGNAL_CHECK, |d| {
                 d.saturating_duration_since(Instant::now())
