@@ -6,6 +6,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SHARED=${SOFTVPU_SHARED:-$ROOT/../shared}
 export SOFTVPU_TESTDATA=${SOFTVPU_TESTDATA:-$ROOT/target/testdata}
+# The Python tests run in their own virtual environment: nothing is installed into the
+# system Python (which Debian marks externally managed), and a rerun reuses it.
+VENV=${SOFTVPU_VENV:-$ROOT/target/venv}
+PY=$VENV/bin/python
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -18,6 +22,7 @@ install_packages() {
   command -v x265 >/dev/null || missing+=(x265)
   command -v gcc >/dev/null || missing+=(gcc)
   command -v unzip >/dev/null || missing+=(unzip)
+  command -v python3 >/dev/null || missing+=(python3 python3-venv)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     as_root apt-get update -qq
@@ -30,5 +35,23 @@ make_testdata() {
     [ -f "$SHARED/data/make_data.sh" ] || { echo "no $SHARED/data/make_data.sh; set SOFTVPU_SHARED" >&2; exit 1; }
     echo "making test clips in $SOFTVPU_TESTDATA"
     bash "$SHARED/data/make_data.sh" "$SOFTVPU_TESTDATA" 60 >/dev/null
+  fi
+}
+
+# The virtual environment with what the Python tests import: pytest, numpy, and OpenCV
+# because the boards' sample scripts import cv2. (pip fetches maturin for the build.)
+python_env() {
+  if ! "$PY" -c pass 2>/dev/null; then
+    echo "making the Python test environment in $VENV"
+    if ! python3 -m venv --clear "$VENV" >/dev/null 2>&1; then
+      rm -rf "$VENV"  # Debian's python3 makes venvs only with python3-venv
+      as_root apt-get update -qq
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      python3 -m venv "$VENV"
+    fi
+  fi
+  if ! "$PY" -c "import pytest, numpy, cv2" 2>/dev/null; then
+    echo "installing pytest, numpy and opencv-python-headless into $VENV"
+    "$PY" -m pip install -q pytest numpy opencv-python-headless
   fi
 }
