@@ -17,7 +17,7 @@ from hobot_vio import libsrcampy
 W, H = 64, 48
 FRAME = bytes(range(256)) * (W * H * 3 // 2 // 256)
 
-VPS, SPS, PPS, IDR_W_RADL, IDR_N_LP = 32, 33, 34, 19, 20
+VPS, SPS, PPS, IDR_W_RADL, IDR_N_LP, TRAIL_R = 32, 33, 34, 19, 20, 1
 
 
 @pytest.fixture
@@ -288,13 +288,17 @@ def test_get_frame_waits_two_seconds_by_default(monkeypatch):
 
 
 def test_h265_frames_are_whole_access_units_with_parameter_sets(still_small):
+    # As on the boards: an IDR with VPS/SPS/PPS every 30 frames, one P picture per frame between.
     e = libsrcampy.Encoder()
     assert e.encode(0, 2, *SMALL) == 0
-    for _ in range(3):
+    for i in range(31):
         assert e.encode_file(still_small) == 0
         types = nal_types(e.get_img())
-        assert types[:3] == [VPS, SPS, PPS]
-        assert types[3] in (IDR_W_RADL, IDR_N_LP)
+        if i % 30 == 0:
+            assert types[:3] == [VPS, SPS, PPS], i
+            assert types[3] in (IDR_W_RADL, IDR_N_LP), i
+        else:
+            assert types == [TRAIL_R], (i, types)
     assert e.close() == 0
 
 

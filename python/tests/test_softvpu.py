@@ -105,12 +105,13 @@ def test_encode_returns_one_jpeg_per_frame(clip_720p, tmp_path):
 
 
 def test_h265_packets_decode_and_repeat_parameter_sets(still_small, tmp_path):
-    packets = encode_each([still_small] * 3, "h265", SMALL)
-    for p in packets:
-        assert nal_types(p)[:3] == [32, 33, 34]
+    packets = encode_each([still_small] * 5, "h265", SMALL, gop=2)
+    for i, p in enumerate(packets):
+        # VPS, SPS, PPS lead every IDR (frames 0, 2, 4); P pictures carry only their slice.
+        assert (nal_types(p)[:3] == [32, 33, 34]) == (i % 2 == 0), i
     stream = tmp_path / "small.h265"
     stream.write_bytes(b"".join(packets))
-    assert len(decoded_frames(stream, "hevc")) == 3
+    assert len(decoded_frames(stream, "hevc")) == 5
 
 
 def test_h265_1080p_frame_decodes(still_1080p, tmp_path):
