@@ -406,7 +406,9 @@ impl CtuSearch<'_> {
             f64::from(d) + mv_cost(Mv::new((dx * 4) as i16, (dy * 4) as i16))
         };
 
-        let mut seeds: Vec<(i32, i32)> = Vec::with_capacity(10);
+        // At most 2 predictors, 5 merge candidates, the co-located vector and zero.
+        let mut seeds = [(0i32, 0i32); 9];
+        let mut count = 0;
         for mv in amvp
             .iter()
             .chain(merge)
@@ -414,12 +416,13 @@ impl CtuSearch<'_> {
             .chain([Mv::ZERO].iter())
         {
             let p = clamp(((i32::from(mv.x) + 2) >> 2, (i32::from(mv.y) + 2) >> 2));
-            if !seeds.contains(&p) {
-                seeds.push(p);
+            if !seeds[..count].contains(&p) {
+                seeds[count] = p;
+                count += 1;
             }
         }
         let mut best = (f64::MAX, (0, 0));
-        for p in seeds {
+        for &p in &seeds[..count] {
             let c = int_cost(p);
             if c < best.0 {
                 best = (c, p);

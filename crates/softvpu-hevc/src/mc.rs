@@ -46,20 +46,7 @@ impl Interpolator {
         mv: Mv,
         out: &mut [u8],
     ) {
-        let (mx, my) = (i32::from(mv.x), i32::from(mv.y));
-        let x0 = x as i32 + (mx >> 2);
-        let y0 = y as i32 + (my >> 2);
-        let (fx, fy) = ((mx & 3) as usize, (my & 3) as usize);
-        self.filter(
-            reference,
-            (x0, y0),
-            w,
-            h,
-            &LUMA_TAPS[fx],
-            &LUMA_TAPS[fy],
-            (fx, fy),
-            out,
-        );
+        self.displaced(reference, (x, y), (w, h), mv, &LUMA_TAPS, out);
     }
 
     /// Predicts the `w`x`h` chroma block at chroma (`x`, `y`) for the luma vector `mv`
@@ -75,17 +62,33 @@ impl Interpolator {
         mv: Mv,
         out: &mut [u8],
     ) {
-        let (mx, my) = (i32::from(mv.x), i32::from(mv.y));
-        let x0 = x as i32 + (mx >> 3);
-        let y0 = y as i32 + (my >> 3);
-        let (fx, fy) = ((mx & 7) as usize, (my & 7) as usize);
+        self.displaced(reference, (x, y), (w, h), mv, &CHROMA_TAPS, out);
+    }
+
+    /// Splits `mv` into whole samples and a phase (as many phases as `taps` has filters) and
+    /// filters the displaced block.
+    fn displaced<const N: usize, const P: usize>(
+        &mut self,
+        reference: &Plane,
+        at: (usize, usize),
+        (w, h): (usize, usize),
+        mv: Mv,
+        taps: &[[i32; N]; P],
+        out: &mut [u8],
+    ) {
+        let shift = P.trailing_zeros();
+        let split = |v: i16, pos: usize| {
+            let v = i32::from(v);
+            (pos as i32 + (v >> shift), (v & (P as i32 - 1)) as usize)
+        };
+        let ((x0, fx), (y0, fy)) = (split(mv.x, at.0), split(mv.y, at.1));
         self.filter(
             reference,
             (x0, y0),
             w,
             h,
-            &CHROMA_TAPS[fx],
-            &CHROMA_TAPS[fy],
+            &taps[fx],
+            &taps[fy],
             (fx, fy),
             out,
         );
