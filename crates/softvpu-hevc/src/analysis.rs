@@ -134,6 +134,7 @@ impl CtuSearch<'_> {
             levels: self.levels,
             ctu_x: self.ctu_x,
             ctu_y: self.ctu_y,
+            qp_delta: None,
         }
     }
 

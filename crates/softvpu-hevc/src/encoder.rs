@@ -1,5 +1,7 @@
 //! Picture-level encoding: source padding, the CTU loop, deblocking, NAL packaging.
 
+use std::cell::Cell;
+
 use softvpu_core::Frame;
 
 use crate::analysis::{CtuSearch, InterRef, Lambda};
@@ -31,13 +33,35 @@ pub struct HevcSettings {
 /// Merge candidates P slices allow (five_minus_max_num_merge_cand = 5 - this).
 const MAX_MERGE_CAND: usize = 3;
 
+/// Chooses the QP of each CTU while a picture is coded: the rate controller's hook.
+pub trait QpPlan {
+    /// QP (0..=51) of the CTU at column `col`, row `row` (in CTUs), knowing the bits the
+    /// picture has taken so far. CTUs come in raster order.
+    fn ctu_qp(&mut self, col: usize, row: usize, bits_so_far: u64) -> i32;
+}
+
+/// Every CTU at the slice QP.
+#[derive(Clone, Copy, Debug)]
+pub struct ConstantQp(pub i32);
+
+impl QpPlan for ConstantQp {
+    fn ctu_qp(&mut self, _col: usize, _row: usize, _bits: u64) -> i32 {
+        self.0
+    }
+}
+
 /// One coded picture.
 #[derive(Clone, Debug)]
 pub struct CodedPicture {
     /// The access unit in Annex-B byte-stream format.
     pub data: Vec<u8>,
     pub keyframe: bool,
+    /// The slice QP.
     pub qp: i32,
+    /// The lowest, mean (over luma area) and highest QP the CTUs were coded with.
+    pub qp_min: i32,
+    pub qp_mean: f64,
+    pub qp_max: i32,
     /// The decoder's output picture at the coded size (crop to the input size to display).
     pub recon: Yuv,
     pub stats: PictureStats,
@@ -182,13 +206,27 @@ impl HevcEncoder {
         &self.params
     }
 
+    /// Whether the next picture will be an IDR.
+    pub fn next_is_idr(&self) -> bool {
+        let period = self.settings.intra_period;
+        self.force_idr || self.reference.is_none() || (period > 0 && self.since_idr >= period)
+    }
+
     /// Encodes `frame` at `qp` (0..=51): an IDR at the start of each intra period, else a P
     /// picture predicted from the previous one.
     pub fn encode(&mut self, frame: &Frame<'_>, qp: i32) -> CodedPicture {
+        self.encode_planned(frame, qp, &mut ConstantQp(qp))
+    }
+
+    /// Encodes `frame` with slice QP `qp` and each CTU at the QP `plan` gives it.
+    pub fn encode_planned(
+        &mut self,
+        frame: &Frame<'_>,
+        qp: i32,
+        plan: &mut dyn QpPlan,
+    ) -> CodedPicture {
         let qp = qp.clamp(0, 51);
-        let period = self.settings.intra_period;
-        let idr =
-            self.force_idr || self.reference.is_none() || (period > 0 && self.since_idr >= period);
+        let idr = self.next_is_idr();
         if idr {
             self.reference = None;
             self.since_idr = 0;
@@ -209,7 +247,6 @@ impl HevcEncoder {
             p_slice: !idr,
             max_merge_cand: MAX_MERGE_CAND,
         };
-        let lambda = Lambda::intra(qp);
         let mut ctx = Contexts::new(u32::from(!idr), qp);
         let mut cabac = CabacWriter::new();
         let mut stats = PictureStats::default();
@@ -218,8 +255,12 @@ impl HevcEncoder {
             map: &r.map,
         });
         let (wc, hc) = (p.width_in_ctbs(), p.height_in_ctbs());
+        let mut qps = QpTrack::new(qp);
         for ctb in 0..wc * hc {
             let (ctu_x, ctu_y) = ((ctb % wc) << p.log2_ctb, (ctb / wc) << p.log2_ctb);
+            let bits = cabac.bytes_so_far() as u64 * 8;
+            let ctu_qp = qps.allowed(plan.ctu_qp(ctb % wc, ctb / wc, bits));
+            let lambda = Lambda::intra(ctu_qp);
             let nodes = CtuSearch {
                 src: &src,
                 rec: &mut rec,
@@ -233,16 +274,30 @@ impl HevcEncoder {
                 reference,
             }
             .run();
+            let pending_delta = Cell::new(Some(ctu_qp - qps.predicted));
             let syntax = CtuSyntax {
                 layout,
                 map: &map,
                 levels: &levels,
                 ctu_x,
                 ctu_y,
+                qp_delta: Some(&pending_delta),
             };
             syntax.write_ctu(&mut cabac, &mut ctx, &nodes);
             cabac.terminate(u32::from(ctb + 1 == wc * hc)); // end_of_slice_segment_flag
-            mark_edges(&mut edges, &mut map, &levels, &nodes, (ctu_x, ctu_y), qp);
+            let cu_qps = CuQps {
+                predicted: qps.predicted,
+                coded: ctu_qp,
+            };
+            let last = mark_edges(
+                &mut edges,
+                &mut map,
+                &levels,
+                &nodes,
+                (ctu_x, ctu_y),
+                cu_qps,
+            );
+            qps.finish_ctu(ctu_qp, last, 1 << (2 * p.log2_ctb));
             stats.count(&nodes, p.coded_width, p.coded_height);
         }
         deblock(&mut rec, &edges, &DeblockParams::default());
@@ -284,6 +339,9 @@ impl HevcEncoder {
             data,
             keyframe: idr,
             qp,
+            qp_min: qps.min,
+            qp_mean: qps.mean(),
+            qp_max: qps.max,
             recon: rec,
             stats,
         }
@@ -315,21 +373,81 @@ fn pad_frame(frame: &Frame<'_>, width: usize, height: usize) -> Yuv {
     yuv
 }
 
+/// The QP prediction of quantisation groups (8.6.1) with one group per CTU and one slice:
+/// a CTU's QP is predicted from the QpY of the last CU of the CTU before it.
+#[derive(Debug)]
+struct QpTrack {
+    /// qPY_PRED of the next CTU.
+    predicted: i32,
+    min: i32,
+    max: i32,
+    weighted_sum: f64,
+    area: f64,
+}
+
+impl QpTrack {
+    fn new(slice_qp: i32) -> Self {
+        Self {
+            predicted: slice_qp,
+            min: i32::MAX,
+            max: i32::MIN,
+            weighted_sum: 0.0,
+            area: 0.0,
+        }
+    }
+
+    /// `wanted` clamped to 0..=51 and to the range cu_qp_delta can reach (-26..=25).
+    fn allowed(&self, wanted: i32) -> i32 {
+        wanted
+            .clamp(0, 51)
+            .clamp(self.predicted - 26, self.predicted + 25)
+    }
+
+    fn finish_ctu(&mut self, coded: i32, last_cu: i32, area: usize) {
+        self.predicted = last_cu;
+        self.min = self.min.min(coded);
+        self.max = self.max.max(coded);
+        self.weighted_sum += f64::from(coded) * area as f64;
+        self.area += area as f64;
+    }
+
+    fn mean(&self) -> f64 {
+        self.weighted_sum / self.area.max(1.0)
+    }
+}
+
+/// The QpY of a CTU's CUs: those before the first CU with a coded block keep the predicted
+/// QP (their cu_qp_delta is still 0); from that CU on, the coded one.
+#[derive(Clone, Copy, Debug)]
+struct CuQps {
+    predicted: i32,
+    coded: i32,
+}
+
 /// Deblocking inputs of one decided CTU: the QP of every CU, the luma cbf of every transform
 /// block (kept in the block map for later neighbours), and the boundary strength of every
 /// transform and prediction edge on the 8x8 grid whose right or lower side is in the CTU.
+/// Returns the QpY of the CTU's last CU.
 fn mark_edges(
     edges: &mut EdgeStrengths,
     map: &mut BlockMap,
     levels: &CtuLevels,
     nodes: &[Node],
     ctu: (usize, usize),
-    qp: i32,
-) {
+    qps: CuQps,
+) -> i32 {
     let mut squares = Vec::with_capacity(64);
+    let mut qp = qps.predicted;
     for node in nodes {
         let Node::Leaf(cu) = node else { continue };
         let size = 1usize << cu.log2;
+        let (cx, cy) = (cu.x - ctu.0, cu.y - ctu.1);
+        if levels.any_nonzero(0, cx, cy, size)
+            || levels.any_nonzero(1, cx / 2, cy / 2, size / 2)
+            || levels.any_nonzero(2, cx / 2, cy / 2, size / 2)
+        {
+            qp = qps.coded;
+        }
         edges.set_qp(cu.x, cu.y, size, size, qp);
         let tu = match cu.kind {
             CuKind::Intra(intra) if intra.nxn => 4,
@@ -350,6 +468,7 @@ fn mark_edges(
             squares.push((cu.x, cu.y, size));
         }
     }
+    let last_cu_qp = qp;
     for (x, y, size) in squares {
         for k in (0..size).step_by(4) {
             if x > 0 {
@@ -360,6 +479,7 @@ fn mark_edges(
             }
         }
     }
+    last_cu_qp
 }
 
 /// Boundary strength between the 4x4 blocks holding luma samples `p` and `q` across a

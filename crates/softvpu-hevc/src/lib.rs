@@ -21,5 +21,5 @@ pub mod syntax;
 pub mod transform;
 pub mod zscan;
 
-pub use encoder::{CodedPicture, HevcEncoder, HevcSettings, PictureStats};
+pub use encoder::{CodedPicture, ConstantQp, HevcEncoder, HevcSettings, PictureStats, QpPlan};
 pub use plane::{Plane, Yuv};

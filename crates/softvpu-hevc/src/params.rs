@@ -231,7 +231,9 @@ pub fn pps(p: &StreamParams) -> Vec<u8> {
     w.se(0); // init_qp_minus26
     w.flag(false); // constrained_intra_pred_flag
     w.flag(false); // transform_skip_enabled_flag
-    w.flag(false); // cu_qp_delta_enabled_flag
+                   // QP may change from CTU to CTU (rate control, adaptive quantisation).
+    w.flag(true); // cu_qp_delta_enabled_flag
+    w.ue(0); // diff_cu_qp_delta_depth: one quantisation group per CTU
     w.se(0); // pps_cb_qp_offset
     w.se(0); // pps_cr_qp_offset
     w.flag(false); // pps_slice_chroma_qp_offsets_present_flag

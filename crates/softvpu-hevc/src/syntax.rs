@@ -3,6 +3,8 @@
 //!
 //! Generic over [`BinSink`], so decisions count bits with the code that writes them.
 
+use std::cell::Cell;
+
 use crate::cabac::{BinSink, Contexts};
 use crate::cu::{
     BlockMap, CtuLevels, Cu, CuKind, InterCu, IntraCu, MotionCode, Node, LEVEL_STRIDE,
@@ -36,6 +38,9 @@ pub struct CtuSyntax<'a> {
     /// CTU origin in luma samples.
     pub ctu_x: usize,
     pub ctu_y: usize,
+    /// The CTU's cu_qp_delta (its quantisation group is the CTU), taken by the first transform
+    /// unit with a coded block; `None` in bit estimates, which leave it out.
+    pub qp_delta: Option<&'a Cell<Option<i32>>>,
 }
 
 impl CtuSyntax<'_> {
@@ -422,6 +427,11 @@ impl TransformTree<'_, '_> {
                 "cbf_luma is inferred 1 in an inter CU without chroma"
             );
         }
+        if cbf_luma || cbf.0 || cbf.1 {
+            if let Some(delta) = self.syntax.qp_delta.and_then(Cell::take) {
+                cu_qp_delta(sink, ctx, delta);
+            }
+        }
         let (ox, oy) = (self.syntax.ctu_x, self.syntax.ctu_y);
         let levels = self.syntax.levels;
         if cbf_luma {
@@ -458,6 +468,24 @@ impl TransformTree<'_, '_> {
                 );
             }
         }
+    }
+}
+
+/// cu_qp_delta_abs (a truncated-unary prefix of up to five bins, the first with its own
+/// context, then an EG0 suffix in bypass) and cu_qp_delta_sign_flag.
+pub fn cu_qp_delta<S: BinSink>(sink: &mut S, ctx: &mut Contexts, delta: i32) {
+    let abs = delta.unsigned_abs();
+    let prefix = abs.min(5);
+    for i in 0..prefix {
+        sink.bin(&mut ctx.cu_qp_delta_abs[usize::from(i > 0)], 1);
+    }
+    if prefix < 5 {
+        sink.bin(&mut ctx.cu_qp_delta_abs[usize::from(prefix > 0)], 0);
+    } else {
+        exp_golomb_bypass(sink, abs - 5, 0);
+    }
+    if abs > 0 {
+        sink.bypass(u32::from(delta < 0));
     }
 }
 
