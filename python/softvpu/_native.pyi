@@ -19,6 +19,7 @@ class Channel:
         gop: int = 30,
         quality: Optional[int] = None,
         qp: Optional[int] = None,
+        max_bitrate_kbps: Optional[int] = None,
         threads: int = 0,
         queue: int = 4,
     ) -> None: ...

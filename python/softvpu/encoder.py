@@ -40,6 +40,8 @@ class Encoder:
         gop: frames from one intra picture to the next (H.265).
         quality: fixed MJPEG quality 1..100 instead of a bitrate.
         qp: fixed H.265 QP 0..51 instead of a bitrate.
+        max_bitrate_kbps: with ``quality`` or ``qp``, a rate the stream never exceeds
+            (the quantiser coarsens only where it must).
         threads: threads per frame; 0 uses every core.
         queue_size: frames that may wait for the worker before ``send`` blocks.
 
@@ -58,6 +60,7 @@ class Encoder:
         gop: int = 30,
         quality: Optional[int] = None,
         qp: Optional[int] = None,
+        max_bitrate_kbps: Optional[int] = None,
         threads: int = 0,
         queue_size: int = 4,
     ) -> None:
@@ -76,6 +79,9 @@ class Encoder:
             gop=_setting("gop", gop),
             quality=None if quality is None else _setting("quality", quality),
             qp=None if qp is None else _setting("qp", qp),
+            max_bitrate_kbps=None
+            if max_bitrate_kbps is None
+            else _setting("max_bitrate_kbps", max_bitrate_kbps),
             threads=_setting("threads", threads),
             queue=self._queue_size,
         )

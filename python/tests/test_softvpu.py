@@ -60,6 +60,7 @@ def test_defaults_and_properties():
         ({"gop": -1}, ConfigError, "gop"),
         ({"quality": 0}, ConfigError, "quality"),
         ({"qp": 52}, ConfigError, "qp"),
+        ({"qp": 30, "max_bitrate_kbps": 0}, ConfigError, "max_bitrate"),
         ({"threads": 1000}, ConfigError, "threads"),
         ({"queue_size": 0}, ConfigError, "queue_size"),
         ({"width": 2**70}, ConfigError, "width"),
@@ -102,6 +103,16 @@ def test_encode_returns_one_jpeg_per_frame(clip_720p, tmp_path):
     stream = tmp_path / "clip.mjpeg"
     stream.write_bytes(b"".join(packets))
     assert decoded_frames(stream, "mjpeg") == [W * H * 3 // 2] * len(packets)
+
+
+def test_a_bitrate_cap_holds_a_fixed_quality_down(clip_720p):
+    free = encode_each(clip_720p, quality=95)
+    capped = encode_each(clip_720p, quality=95, max_bitrate_kbps=20000)
+    kbps = lambda packets: sum(map(len, packets)) * 8 * 30 / len(packets) / 1000
+    assert kbps(free) > 30000, "the clip must overshoot the cap for the test to mean anything"
+    # Within the one-second buffer the stream may run ahead of the cap, never further.
+    assert sum(map(len, capped)) * 8 <= 20000e3 * (len(capped) / 30 + 1.0)
+    assert kbps(capped) < kbps(free)
 
 
 def test_h265_packets_decode_and_repeat_parameter_sets(still_small, tmp_path):

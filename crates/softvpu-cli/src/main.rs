@@ -60,6 +60,17 @@ struct EncodeArgs {
     /// H.265 constant QP 0..=51 (overrides --bitrate).
     #[arg(long)]
     qp: Option<u8>,
+    /// With --qp or --quality: never exceed this many kbps (the quantiser coarsens only
+    /// where it must).
+    #[arg(long, value_name = "KBPS")]
+    max_bitrate: Option<u32>,
+    /// Rate buffer in milliseconds of the bitrate: how far the stream may run ahead of a
+    /// link of that rate.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    buffer: u32,
+    /// H.265 adaptive quantisation strength in bitrate modes (0 = off, 1 = typical).
+    #[arg(long, value_name = "STRENGTH", default_value_t = 0.0)]
+    aq: f32,
     /// Intra period in frames (0 = first frame only).
     #[arg(long, default_value_t = 30)]
     gop: u32,
@@ -193,12 +204,17 @@ fn encode(args: EncodeArgs) -> Result<(), String> {
         .bitrate_kbps(args.bitrate)
         .fps_ratio(fps.num, fps.den)
         .intra_period(args.gop)
+        .buffer_ms(args.buffer)
+        .aq_strength(args.aq)
         .threads(args.threads);
     if let Some(q) = args.quality {
         config = config.quality(q);
     }
     if let Some(qp) = args.qp {
         config = config.qp(qp);
+    }
+    if let Some(kbps) = args.max_bitrate {
+        config = config.max_bitrate_kbps(kbps);
     }
     if args.hash.is_some() {
         config = config.picture_hash(true);

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use softvpu::metrics::{psnr, Psnr, PsnrAverage};
-use softvpu::{Config, Encoder, Frame, Picture, Quantizer};
+use softvpu::{Config, Encoder, Frame, Packet, Picture, Quantizer, RateMode};
 
 use crate::input::FrameSource;
 use crate::progress::Progress;
@@ -19,8 +19,59 @@ pub struct Summary {
     pub bytes: u64,
     pub seconds: f64,
     pub fps: f64,
-    pub quantizers: Option<(Quantizer, Quantizer)>,
+    pub quantizers: Option<QuantizerRange>,
     pub psnr: Option<Psnr>,
+    /// How the quantiser was chosen (the target of bitrate modes).
+    pub rate_mode: RateMode,
+}
+
+/// The quantisers a run used: lowest, highest and mean (H.265: over CTUs, by area).
+#[derive(Clone, Copy, Debug)]
+pub struct QuantizerRange {
+    pub lo: Quantizer,
+    pub hi: Quantizer,
+    sum: f64,
+    frames: u64,
+}
+
+impl QuantizerRange {
+    fn of(packet: &Packet) -> Self {
+        let q = packet.quantizer();
+        match (q, packet.qp_spread()) {
+            (Quantizer::Qp(_), Some((lo, mean, hi))) => Self {
+                lo: Quantizer::Qp(lo),
+                hi: Quantizer::Qp(hi),
+                sum: mean,
+                frames: 1,
+            },
+            _ => Self {
+                lo: q,
+                hi: q,
+                sum: f64::from(quant_value(q)),
+                frames: 1,
+            },
+        }
+    }
+
+    fn merge(self, other: Self) -> Self {
+        let pick = |a: Quantizer, b: Quantizer, lower: bool| {
+            if (quant_value(b) < quant_value(a)) == lower {
+                b
+            } else {
+                a
+            }
+        };
+        Self {
+            lo: pick(self.lo, other.lo, true),
+            hi: pick(self.hi, other.hi, false),
+            sum: self.sum + other.sum,
+            frames: self.frames + other.frames,
+        }
+    }
+
+    pub fn mean(&self) -> f64 {
+        self.sum / self.frames.max(1) as f64
+    }
 }
 
 impl Summary {
@@ -37,8 +88,28 @@ impl Summary {
             "{}: {} frames {}x{} in {:.2} s ({speed:.1} fps), {:.0} kbps at {:.3} fps, {} bytes -> {output}",
             self.codec, self.frames, self.width, self.height, self.seconds, self.kbps(), self.fps, self.bytes
         );
-        if let Some((lo, hi)) = self.quantizers {
-            eprintln!("  quantiser: {} .. {}", describe(lo), describe(hi));
+        if let Some(q) = self.quantizers {
+            eprintln!(
+                "  quantiser: {} .. {}, mean {:.1}",
+                describe(q.lo),
+                describe(q.hi),
+                q.mean()
+            );
+        }
+        match self.rate_mode {
+            RateMode::Cbr { kbps } | RateMode::Capped { kbps, .. } if self.frames > 0 => {
+                let kind = if matches!(self.rate_mode, RateMode::Cbr { .. }) {
+                    "target"
+                } else {
+                    "cap"
+                };
+                eprintln!(
+                    "  rate: {kind} {kbps} kbps, actual {:.0} kbps ({:+.1} %)",
+                    self.kbps(),
+                    100.0 * (self.kbps() / f64::from(kbps) - 1.0)
+                );
+            }
+            _ => {}
         }
         if let Some(p) = self.psnr {
             eprintln!("  PSNR: Y {:.2} dB  U {:.2} dB  V {:.2} dB", p.y, p.u, p.v);
@@ -88,6 +159,7 @@ pub fn run(
     let (width, height) = source.size();
     let fps = config.frame_rate().as_f64();
     let codec = config.codec();
+    let rate_mode = config.rate_mode();
     let mut encoder = Encoder::new(config.reconstruction(want_recon)).map_err(|e| e.to_string())?;
     let mut summary = Summary {
         codec,
@@ -99,6 +171,7 @@ pub fn run(
         fps,
         quantizers: None,
         psnr: None,
+        rate_mode,
     };
     let mut psnr_avg = PsnrAverage::default();
     let mut progress = Progress::new(max_frames.or(total_hint));
@@ -155,22 +228,8 @@ fn encode_one(
             .map_err(|e| format!("cannot write the output: {e}"))?;
         summary.frames += 1;
         summary.bytes += packet.data().len() as u64;
-        let q = packet.quantizer();
-        summary.quantizers = Some(match summary.quantizers {
-            None => (q, q),
-            Some((lo, hi)) => (
-                if quant_value(q) < quant_value(lo) {
-                    q
-                } else {
-                    lo
-                },
-                if quant_value(q) > quant_value(hi) {
-                    q
-                } else {
-                    hi
-                },
-            ),
-        });
+        let q = QuantizerRange::of(&packet);
+        summary.quantizers = Some(summary.quantizers.map_or(q, |all| all.merge(q)));
         if let Some(recon) = packet.reconstruction() {
             if out.psnr {
                 psnr_avg.add(psnr(&Picture::from_frame(&frame), recon));

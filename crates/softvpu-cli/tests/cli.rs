@@ -279,3 +279,48 @@ fn h265_recon_matches_what_decoders_show() {
         panic!("ffmpeg output differs from --recon: {diff}");
     }
 }
+
+#[test]
+fn summary_reports_the_rate_and_the_quantisers() {
+    let out_path = scratch("rate.mjpeg");
+    let out = run(encode_args(&pan_720p(30), &out_path).args([
+        "--size",
+        "1280x720",
+        "--bitrate",
+        "20000",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("rate: target 20000 kbps, actual"), "{err}");
+    assert!(err.contains("quantiser: quality"), "{err}");
+
+    let capped = scratch("capped.h265");
+    let out = run(encode_args(&pan_720p(4), &capped).args([
+        "--size",
+        "1280x720",
+        "--qp",
+        "30",
+        "--max-bitrate",
+        "3000",
+        "--aq",
+        "1",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("rate: cap 3000 kbps"), "{err}");
+    assert!(err.contains("quantiser: QP"), "{err}");
+    assert_eq!(kit::ffmpeg_count_frames(&capped, "hevc"), 4);
+}
+
+#[test]
+fn bad_rate_settings_are_named() {
+    for (flag, value, needle) in [
+        ("--buffer", "5", "buffer"),
+        ("--max-bitrate", "0", "max_bitrate"),
+        ("--aq", "9", "aq_strength"),
+    ] {
+        let out = run(encode_args(&pan_720p(4), &scratch("bad.h265"))
+            .args(["--size", "1280x720", flag, value]));
+        assert_fails(&out, needle);
+    }
+}

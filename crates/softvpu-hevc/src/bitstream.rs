@@ -116,6 +116,20 @@ pub fn write_nal(out: &mut Vec<u8>, nal_type: NalType, rbsp: &[u8]) {
     }
 }
 
+/// The size of `rbsp` once emulation prevention is applied, when it follows a non-zero byte.
+pub fn escaped_len(rbsp: &[u8]) -> usize {
+    let mut zeros = 0;
+    let mut len = rbsp.len();
+    for &b in rbsp {
+        if zeros == 2 && b <= 3 {
+            len += 1;
+            zeros = 0;
+        }
+        zeros = if b == 0 { zeros + 1 } else { 0 };
+    }
+    len
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

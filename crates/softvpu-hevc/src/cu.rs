@@ -169,6 +169,31 @@ impl BlockMap {
         }
     }
 
+    /// The blocks of the luma rectangle (`x`, `y`, `w`, `h`), rows packed.
+    pub fn rect(&self, x: usize, y: usize, w: usize, h: usize) -> Vec<BlockInfo> {
+        let (bx, bw) = (x >> 2, w >> 2);
+        let mut out = Vec::with_capacity(bw * (h >> 2));
+        for row in (y >> 2)..((y + h) >> 2) {
+            out.extend_from_slice(&self.info[row * self.w4 + bx..][..bw]);
+        }
+        out
+    }
+
+    /// Writes blocks that [`BlockMap::rect`] took of a rectangle `w` luma samples wide.
+    pub fn put_rect(&mut self, x: usize, y: usize, w: usize, rect: &[BlockInfo]) {
+        let bw = w >> 2;
+        for (r, src) in rect.chunks_exact(bw).enumerate() {
+            let s = ((y >> 2) + r) * self.w4 + (x >> 2);
+            self.info[s..s + bw].copy_from_slice(src);
+        }
+    }
+
+    /// Copies the blocks of luma rows `rows` (multiples of 4) of `other` (same size).
+    pub fn copy_rows(&mut self, other: &BlockMap, rows: std::ops::Range<usize>) {
+        let span = (rows.start >> 2) * self.w4..(rows.end >> 2) * self.w4;
+        self.info[span.clone()].copy_from_slice(&other.info[span]);
+    }
+
     /// Sets every 4x4 block of a luma square.
     pub fn fill(&mut self, x: usize, y: usize, size: usize, info: BlockInfo) {
         for row in (y >> 2)..((y + size) >> 2) {

@@ -90,6 +90,19 @@ impl EdgeStrengths {
         (y / 8) * (self.width / 4) + x / 4
     }
 
+    /// Copies every strength and QP of luma rows `rows` (multiples of 8) from `other`
+    /// (same size): the edges whose lower or right side lies in those rows.
+    pub fn copy_rows(&mut self, other: &EdgeStrengths, rows: std::ops::Range<usize>) {
+        let copy = |dst: &mut [u8], src: &[u8], unit: usize, per_row: usize| {
+            let span = rows.start / unit * per_row..rows.end / unit * per_row;
+            dst[span.clone()].copy_from_slice(&src[span]);
+        };
+        copy(&mut self.ver, &other.ver, 4, self.width / 8);
+        copy(&mut self.hor, &other.hor, 8, self.width / 4);
+        let span = rows.start / 4 * (self.width / 4)..rows.end / 4 * (self.width / 4);
+        self.qp[span.clone()].copy_from_slice(&other.qp[span]);
+    }
+
     /// Sets bS (0..=2) of the vertical segment whose first q sample is (`x`, `y`).
     pub fn set_vertical(&mut self, x: usize, y: usize, bs: u8) {
         debug_assert!(bs <= 2);

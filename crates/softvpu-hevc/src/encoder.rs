@@ -1,18 +1,16 @@
 //! Picture-level encoding: source padding, the CTU loop, deblocking, NAL packaging.
 
-use std::cell::Cell;
-
 use softvpu_core::Frame;
 
-use crate::analysis::{CtuSearch, InterRef, Lambda};
-use crate::bitstream::{write_nal, NalType};
-use crate::cabac::{BinSink, CabacWriter, Contexts};
-use crate::cu::{BlockMap, CtuLevels, CuKind, MotionCode, Node};
-use crate::deblock::{deblock, DeblockParams, EdgeStrengths};
+use crate::analysis::InterRef;
+use crate::bitstream::{escaped_len, write_nal, NalType};
+use crate::cu::{BlockMap, CuKind, MotionCode, Node};
+use crate::deblock::{deblock, DeblockParams};
 use crate::md5::Md5;
 use crate::params::{self, SliceKind, StreamParams};
 use crate::plane::Yuv;
-use crate::syntax::{CtuSyntax, PictureLayout};
+use crate::syntax::PictureLayout;
+use crate::wavefront::{self, CodedRows, Progress};
 use crate::zscan::Availability;
 
 /// Stream settings fixed for the life of an encoder.
@@ -28,16 +26,20 @@ pub struct HevcSettings {
     pub picture_hash: bool,
     /// Frames from one IDR to the next; 0 for only the first.
     pub intra_period: u32,
+    /// Worker threads per picture (CTU rows in a wavefront); the stream does not depend
+    /// on it.
+    pub threads: usize,
 }
 
 /// Merge candidates P slices allow (five_minus_max_num_merge_cand = 5 - this).
 const MAX_MERGE_CAND: usize = 3;
 
-/// Chooses the QP of each CTU while a picture is coded: the rate controller's hook.
-pub trait QpPlan {
-    /// QP (0..=51) of the CTU at column `col`, row `row` (in CTUs), knowing the bits the
-    /// picture has taken so far. CTUs come in raster order.
-    fn ctu_qp(&mut self, col: usize, row: usize, bits_so_far: u64) -> i32;
+/// Chooses the QP of each CTU while a picture is coded: the rate controller's hook. Rows
+/// are coded in parallel, so it is asked from several threads, in no fixed order.
+pub trait QpPlan: Sync {
+    /// QP (0..=51) of the CTU at column `col`, row `row` (in CTUs), knowing the sizes of
+    /// the CTUs that `done` lists (the same whatever the thread count).
+    fn ctu_qp(&self, col: usize, row: usize, done: &Progress<'_>) -> i32;
 }
 
 /// Every CTU at the slice QP.
@@ -45,7 +47,7 @@ pub trait QpPlan {
 pub struct ConstantQp(pub i32);
 
 impl QpPlan for ConstantQp {
-    fn ctu_qp(&mut self, _col: usize, _row: usize, _bits: u64) -> i32 {
+    fn ctu_qp(&self, _col: usize, _row: usize, _done: &Progress<'_>) -> i32 {
         self.0
     }
 }
@@ -106,7 +108,7 @@ impl Default for PictureStats {
 }
 
 impl PictureStats {
-    fn count(&mut self, nodes: &[Node], width: usize, height: usize) {
+    pub(crate) fn count(&mut self, nodes: &[Node], width: usize, height: usize) {
         for node in nodes {
             let Node::Leaf(cu) = node else { continue };
             self.cu_sizes[(cu.log2 - 3) as usize] += 1;
@@ -215,7 +217,7 @@ impl HevcEncoder {
     /// Encodes `frame` at `qp` (0..=51): an IDR at the start of each intra period, else a P
     /// picture predicted from the previous one.
     pub fn encode(&mut self, frame: &Frame<'_>, qp: i32) -> CodedPicture {
-        self.encode_planned(frame, qp, &mut ConstantQp(qp))
+        self.encode_planned(frame, qp, &ConstantQp(qp))
     }
 
     /// Encodes `frame` with slice QP `qp` and each CTU at the QP `plan` gives it.
@@ -223,7 +225,7 @@ impl HevcEncoder {
         &mut self,
         frame: &Frame<'_>,
         qp: i32,
-        plan: &mut dyn QpPlan,
+        plan: &dyn QpPlan,
     ) -> CodedPicture {
         let qp = qp.clamp(0, 51);
         let idr = self.next_is_idr();
@@ -235,10 +237,6 @@ impl HevcEncoder {
         let poc = self.reference.as_ref().map_or(0, |r| r.next_poc);
         let p = &self.params;
         let src = pad_frame(frame, p.coded_width, p.coded_height);
-        let mut rec = Yuv::new(p.coded_width, p.coded_height);
-        let mut map = BlockMap::new(p.coded_width, p.coded_height);
-        let mut edges = EdgeStrengths::new(p.coded_width, p.coded_height);
-        let mut levels = CtuLevels::default();
         let layout = PictureLayout {
             width: p.coded_width,
             height: p.coded_height,
@@ -247,59 +245,25 @@ impl HevcEncoder {
             p_slice: !idr,
             max_merge_cand: MAX_MERGE_CAND,
         };
-        let mut ctx = Contexts::new(u32::from(!idr), qp);
-        let mut cabac = CabacWriter::new();
-        let mut stats = PictureStats::default();
         let reference = self.reference.as_ref().map(|r| InterRef {
             pic: &r.pic,
             map: &r.map,
         });
-        let (wc, hc) = (p.width_in_ctbs(), p.height_in_ctbs());
-        let mut qps = QpTrack::new(qp);
-        for ctb in 0..wc * hc {
-            let (ctu_x, ctu_y) = ((ctb % wc) << p.log2_ctb, (ctb / wc) << p.log2_ctb);
-            let bits = cabac.bytes_so_far() as u64 * 8;
-            let ctu_qp = qps.allowed(plan.ctu_qp(ctb % wc, ctb / wc, bits));
-            let lambda = Lambda::intra(ctu_qp);
-            let nodes = CtuSearch {
-                src: &src,
-                rec: &mut rec,
-                map: &mut map,
-                levels: &mut levels,
-                layout,
-                ctu_x,
-                ctu_y,
-                lambda,
-                ctx: &ctx,
-                reference,
-            }
-            .run();
-            let pending_delta = Cell::new(Some(ctu_qp - qps.predicted));
-            let syntax = CtuSyntax {
-                layout,
-                map: &map,
-                levels: &levels,
-                ctu_x,
-                ctu_y,
-                qp_delta: Some(&pending_delta),
-            };
-            syntax.write_ctu(&mut cabac, &mut ctx, &nodes);
-            cabac.terminate(u32::from(ctb + 1 == wc * hc)); // end_of_slice_segment_flag
-            let cu_qps = CuQps {
-                predicted: qps.predicted,
-                coded: ctu_qp,
-            };
-            let last = mark_edges(
-                &mut edges,
-                &mut map,
-                &levels,
-                &nodes,
-                (ctu_x, ctu_y),
-                cu_qps,
-            );
-            qps.finish_ctu(ctu_qp, last, 1 << (2 * p.log2_ctb));
-            stats.count(&nodes, p.coded_width, p.coded_height);
-        }
+        let job = wavefront::Picture {
+            src: &src,
+            layout,
+            reference,
+            slice_qp: qp,
+            plan,
+        };
+        let CodedRows {
+            substreams,
+            mut rec,
+            map,
+            edges,
+            stats,
+            qps,
+        } = wavefront::code_rows(&job, self.settings.threads);
         deblock(&mut rec, &edges, &DeblockParams::default());
 
         let mut data = Vec::new();
@@ -314,8 +278,16 @@ impl HevcEncoder {
                 max_merge_cand: MAX_MERGE_CAND as u32,
             }
         };
-        let mut slice = params::slice_header(p, slice_kind, qp, &[]);
-        slice.extend_from_slice(&cabac.finish());
+        // Entry points: the escaped size of every substream but the last. Each substream
+        // (and the header) ends in a non-zero byte, so no escape straddles two of them.
+        let entry_points: Vec<u32> = substreams[..substreams.len() - 1]
+            .iter()
+            .map(|s| escaped_len(s) as u32)
+            .collect();
+        let mut slice = params::slice_header(p, slice_kind, qp, &entry_points);
+        for s in &substreams {
+            slice.extend_from_slice(s);
+        }
         let nal = if idr {
             NalType::IdrWRadl
         } else {
@@ -371,129 +343,6 @@ fn pad_frame(frame: &Frame<'_>, width: usize, height: usize) -> Yuv {
         }
     }
     yuv
-}
-
-/// The QP prediction of quantisation groups (8.6.1) with one group per CTU and one slice:
-/// a CTU's QP is predicted from the QpY of the last CU of the CTU before it.
-#[derive(Debug)]
-struct QpTrack {
-    /// qPY_PRED of the next CTU.
-    predicted: i32,
-    min: i32,
-    max: i32,
-    weighted_sum: f64,
-    area: f64,
-}
-
-impl QpTrack {
-    fn new(slice_qp: i32) -> Self {
-        Self {
-            predicted: slice_qp,
-            min: i32::MAX,
-            max: i32::MIN,
-            weighted_sum: 0.0,
-            area: 0.0,
-        }
-    }
-
-    /// `wanted` clamped to 0..=51 and to the range cu_qp_delta can reach (-26..=25).
-    fn allowed(&self, wanted: i32) -> i32 {
-        wanted
-            .clamp(0, 51)
-            .clamp(self.predicted - 26, self.predicted + 25)
-    }
-
-    fn finish_ctu(&mut self, coded: i32, last_cu: i32, area: usize) {
-        self.predicted = last_cu;
-        self.min = self.min.min(coded);
-        self.max = self.max.max(coded);
-        self.weighted_sum += f64::from(coded) * area as f64;
-        self.area += area as f64;
-    }
-
-    fn mean(&self) -> f64 {
-        self.weighted_sum / self.area.max(1.0)
-    }
-}
-
-/// The QpY of a CTU's CUs: those before the first CU with a coded block keep the predicted
-/// QP (their cu_qp_delta is still 0); from that CU on, the coded one.
-#[derive(Clone, Copy, Debug)]
-struct CuQps {
-    predicted: i32,
-    coded: i32,
-}
-
-/// Deblocking inputs of one decided CTU: the QP of every CU, the luma cbf of every transform
-/// block (kept in the block map for later neighbours), and the boundary strength of every
-/// transform and prediction edge on the 8x8 grid whose right or lower side is in the CTU.
-/// Returns the QpY of the CTU's last CU.
-fn mark_edges(
-    edges: &mut EdgeStrengths,
-    map: &mut BlockMap,
-    levels: &CtuLevels,
-    nodes: &[Node],
-    ctu: (usize, usize),
-    qps: CuQps,
-) -> i32 {
-    let mut squares = Vec::with_capacity(64);
-    let mut qp = qps.predicted;
-    for node in nodes {
-        let Node::Leaf(cu) = node else { continue };
-        let size = 1usize << cu.log2;
-        let (cx, cy) = (cu.x - ctu.0, cu.y - ctu.1);
-        if levels.any_nonzero(0, cx, cy, size)
-            || levels.any_nonzero(1, cx / 2, cy / 2, size / 2)
-            || levels.any_nonzero(2, cx / 2, cy / 2, size / 2)
-        {
-            qp = qps.coded;
-        }
-        edges.set_qp(cu.x, cu.y, size, size, qp);
-        let tu = match cu.kind {
-            CuKind::Intra(intra) if intra.nxn => 4,
-            CuKind::Intra(intra) if cu.log2 > 5 || intra.tu_split => size / 2,
-            _ => size.min(32),
-        };
-        for ty in (cu.y..cu.y + size).step_by(tu) {
-            for tx in (cu.x..cu.x + size).step_by(tu) {
-                let coded = levels.any_nonzero(0, tx - ctu.0, ty - ctu.1, tu);
-                map.set_cbf(tx, ty, tu, coded);
-                // 4x4 transform edges are off the 8x8 grid; their CU's edges still count.
-                if tu >= 8 {
-                    squares.push((tx, ty, tu));
-                }
-            }
-        }
-        if tu < 8 {
-            squares.push((cu.x, cu.y, size));
-        }
-    }
-    let last_cu_qp = qp;
-    for (x, y, size) in squares {
-        for k in (0..size).step_by(4) {
-            if x > 0 {
-                edges.set_vertical(x, y + k, strength(map, (x - 1, y + k), (x, y + k)));
-            }
-            if y > 0 {
-                edges.set_horizontal(x + k, y, strength(map, (x + k, y - 1), (x + k, y)));
-            }
-        }
-    }
-    last_cu_qp
-}
-
-/// Boundary strength between the 4x4 blocks holding luma samples `p` and `q` across a
-/// transform-block edge (8.7.2.4), with one reference picture.
-fn strength(map: &BlockMap, p: (usize, usize), q: (usize, usize)) -> u8 {
-    let (a, b) = (map.get(p.0, p.1), map.get(q.0, q.1));
-    if a.intra || b.intra {
-        2
-    } else if a.cbf || b.cbf {
-        1
-    } else {
-        let far = |u: i16, v: i16| (i32::from(u) - i32::from(v)).abs() >= 4;
-        u8::from(far(a.mv.x, b.mv.x) || far(a.mv.y, b.mv.y))
-    }
 }
 
 /// MD5 of each reconstructed plane at the coded size, as the picture-hash SEI defines it.

@@ -6,6 +6,7 @@ pub mod cabac;
 pub mod cu;
 pub mod deblock;
 pub mod dist;
+mod edges;
 pub mod encoder;
 pub mod inter_search;
 pub mod intra;
@@ -19,7 +20,9 @@ pub mod residual;
 pub mod scan;
 pub mod syntax;
 pub mod transform;
+mod wavefront;
 pub mod zscan;
 
 pub use encoder::{CodedPicture, ConstantQp, HevcEncoder, HevcSettings, PictureStats, QpPlan};
 pub use plane::{Plane, Yuv};
+pub use wavefront::{CtuRecord, Progress};

@@ -44,7 +44,7 @@ impl StreamParams {
             fps_den: fps.1,
             bitrate_kbps,
             level_idc,
-            wpp: false,
+            wpp: true,
         }
     }
 

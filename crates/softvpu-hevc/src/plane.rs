@@ -56,6 +56,29 @@ impl Plane {
             self.data[s..s + n].copy_from_slice(src);
         }
     }
+
+    /// The `w`x`h` rectangle at (`x`, `y`), rows packed.
+    pub fn rect(&self, x: usize, y: usize, w: usize, h: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(w * h);
+        for r in y..y + h {
+            out.extend_from_slice(&self.data[r * self.stride + x..][..w]);
+        }
+        out
+    }
+
+    /// Writes a rectangle that [`Plane::rect`] took.
+    pub fn put_rect(&mut self, x: usize, y: usize, w: usize, rect: &[u8]) {
+        for (r, src) in rect.chunks_exact(w).enumerate() {
+            let s = (y + r) * self.stride + x;
+            self.data[s..s + w].copy_from_slice(src);
+        }
+    }
+
+    /// Copies rows `rows` of `other` (same size) into this plane.
+    pub fn copy_rows(&mut self, other: &Plane, rows: std::ops::Range<usize>) {
+        let span = rows.start * self.stride..rows.end * self.stride;
+        self.data[span.clone()].copy_from_slice(&other.data[span]);
+    }
 }
 
 /// A 4:2:0 picture: `planes[0]` is luma, `planes[1]` Cb, `planes[2]` Cr.
@@ -79,5 +102,13 @@ impl Yuv {
 
     pub fn height(&self) -> usize {
         self.planes[0].height
+    }
+
+    /// Copies luma rows `rows` (even bounds) of `other` and the chroma rows beside them.
+    pub fn copy_rows(&mut self, other: &Yuv, rows: std::ops::Range<usize>) {
+        for (c, (dst, src)) in self.planes.iter_mut().zip(&other.planes).enumerate() {
+            let shift = usize::from(c > 0);
+            dst.copy_rows(src, rows.start >> shift..rows.end >> shift);
+        }
     }
 }

@@ -1,28 +1,33 @@
 //! Streams whose QP changes from CTU to CTU (cu_qp_delta) decode in ffmpeg and libde265 to
 //! exactly the encoder's reconstruction: the QP prediction, the delta syntax and the
-//! deblocking QPs of CUs without residual all agree with the decoders.
+//! deblocking QPs of CUs without residual all agree with the decoders — and the stream is
+//! the same whether one thread or several code the CTU rows.
 #![allow(clippy::unwrap_used)]
 
 use softvpu_core::synth::SplitMix64;
 use softvpu_core::Frame;
-use softvpu_hevc::{HevcEncoder, HevcSettings, QpPlan, Yuv};
+use softvpu_hevc::{HevcEncoder, HevcSettings, Progress, QpPlan, Yuv};
 use softvpu_testkit as kit;
 use softvpu_testkit::scenes;
 
 /// QPs drawn at random around a centre, with occasional jumps to the extremes the delta
-/// syntax allows.
+/// syntax allows; the draw depends only on the picture and the CTU, as the rows of a
+/// picture are coded in parallel.
 struct RandomQp {
-    rng: SplitMix64,
+    seed: u64,
+    picture: u64,
     centre: i32,
     spread: i32,
 }
 
 impl QpPlan for RandomQp {
-    fn ctu_qp(&mut self, _col: usize, _row: usize, _bits: u64) -> i32 {
-        match self.rng.below(8) {
+    fn ctu_qp(&self, col: usize, row: usize, _done: &Progress<'_>) -> i32 {
+        let mut rng =
+            SplitMix64(self.seed ^ (self.picture << 40) ^ ((row as u64) << 20) ^ col as u64);
+        match rng.below(8) {
             0 => 0,
             1 => 51,
-            _ => self.centre - self.spread + self.rng.below(2 * self.spread as u64 + 1) as i32,
+            _ => self.centre - self.spread + rng.below(2 * self.spread as u64 + 1) as i32,
         }
     }
 }
@@ -38,7 +43,14 @@ fn cropped_i420(rec: &Yuv, w: usize, h: usize) -> Vec<u8> {
     out
 }
 
-fn check(name: &str, (w, h): (usize, usize), period: u32, centre: i32, frames: &[Vec<u8>]) {
+/// The stream, the reconstruction and the lowest and highest CTU QP.
+fn encode(
+    (w, h): (usize, usize),
+    period: u32,
+    centre: i32,
+    frames: &[Vec<u8>],
+    threads: usize,
+) -> (Vec<u8>, Vec<u8>, i32, i32) {
     let mut enc = HevcEncoder::new(HevcSettings {
         width: w,
         height: h,
@@ -46,9 +58,11 @@ fn check(name: &str, (w, h): (usize, usize), period: u32, centre: i32, frames: &
         bitrate_kbps: 0,
         picture_hash: true,
         intra_period: period,
+        threads,
     });
     let mut plan = RandomQp {
-        rng: SplitMix64(centre as u64 * 7919 + w as u64),
+        seed: centre as u64 * 7919 + w as u64,
+        picture: 0,
         centre,
         spread: 8,
     };
@@ -56,12 +70,24 @@ fn check(name: &str, (w, h): (usize, usize), period: u32, centre: i32, frames: &
     let (mut lowest, mut highest) = (51, 0);
     for nv12 in frames {
         let frame = Frame::from_nv12(nv12, w as u32, h as u32).unwrap();
-        let coded = enc.encode_planned(&frame, centre, &mut plan);
+        let coded = enc.encode_planned(&frame, centre, &plan);
+        plan.picture += 1;
         lowest = lowest.min(coded.qp_min);
         highest = highest.max(coded.qp_max);
         stream.extend_from_slice(&coded.data);
         recon.extend(cropped_i420(&coded.recon, w, h));
     }
+    (stream, recon, lowest, highest)
+}
+
+fn check(name: &str, size: (usize, usize), period: u32, centre: i32, frames: &[Vec<u8>]) {
+    let (w, h) = size;
+    let (stream, recon, lowest, highest) = encode(size, period, centre, frames, 1);
+    let parallel = encode(size, period, centre, frames, 3);
+    assert!(
+        parallel.0 == stream,
+        "{name}: three threads made another stream than one"
+    );
     assert!(
         highest - lowest >= 8,
         "{name}: QPs {lowest}..{highest} barely vary"

@@ -6,9 +6,7 @@ mod dct;
 mod encoder;
 mod headers;
 mod huffman;
-mod rate;
 mod tables;
 
 pub use encoder::{JpegImage, MjpegEncoder, SizeMismatch};
-pub use rate::QualityController;
 pub use tables::quality_scale;

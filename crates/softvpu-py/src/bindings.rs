@@ -26,7 +26,7 @@ impl Channel {
     #[new]
     #[pyo3(signature = (
         codec, width, height, *, bitrate_kbps = 8000, fps_num = 30, fps_den = 1, gop = 30,
-        quality = None, qp = None, threads = 0, queue = 4
+        quality = None, qp = None, max_bitrate_kbps = None, threads = 0, queue = 4
     ))]
     #[allow(clippy::too_many_arguments)] // mirrors the Python signature
     fn new(
@@ -40,6 +40,7 @@ impl Channel {
         gop: i64,
         quality: Option<i64>,
         qp: Option<i64>,
+        max_bitrate_kbps: Option<i64>,
         threads: i64,
         queue: usize,
     ) -> PyResult<Self> {
@@ -53,6 +54,7 @@ impl Channel {
             gop,
             quality,
             qp,
+            max_bitrate_kbps,
             threads,
         };
         guarded(|| Pipeline::open(settings.to_config()?, queue))

@@ -16,6 +16,8 @@ pub struct Settings {
     pub gop: i64,
     pub quality: Option<i64>,
     pub qp: Option<i64>,
+    /// With `quality` or `qp`: the most kbps the stream may take.
+    pub max_bitrate_kbps: Option<i64>,
     pub threads: i64,
 }
 
@@ -32,6 +34,7 @@ impl Settings {
             gop: 30,
             quality: None,
             qp: None,
+            max_bitrate_kbps: None,
             threads: 0,
         }
     }
@@ -50,6 +53,9 @@ impl Settings {
         }
         if let Some(qp) = self.qp {
             config = config.qp(narrow("qp", qp)?);
+        }
+        if let Some(kbps) = self.max_bitrate_kbps {
+            config = config.max_bitrate_kbps(narrow("max_bitrate", kbps)?);
         }
         config.validate().map_err(size_is_a_setting)?;
         Ok(config)
@@ -130,6 +136,12 @@ mod tests {
             ..base.clone()
         };
         assert_eq!(field_of(&quality), "quality");
+        let cap = Settings {
+            qp: Some(30),
+            max_bitrate_kbps: Some(0),
+            ..base.clone()
+        };
+        assert_eq!(field_of(&cap), "max_bitrate");
         let width = Settings { width: -2, ..base };
         assert_eq!(field_of(&width), "width");
     }

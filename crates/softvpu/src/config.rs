@@ -82,6 +82,22 @@ pub struct Config {
     pub(crate) threads: usize,
     pub(crate) reconstruction: bool,
     pub(crate) picture_hash: bool,
+    pub(crate) max_bitrate_kbps: Option<u32>,
+    pub(crate) buffer_ms: u32,
+    pub(crate) qp_range: (u8, u8),
+    pub(crate) quality_range: (u8, u8),
+    pub(crate) aq_strength: f32,
+}
+
+/// How the quantiser is chosen, as [`Config::rate_mode`] reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateMode {
+    /// Constant bitrate at [`Config::bitrate_kbps`] within the buffer (the default).
+    Cbr { kbps: u32 },
+    /// A fixed QP (H.265) or quality (MJPEG).
+    ConstantQuantizer(u8),
+    /// A fixed QP or quality, raised (lowered) only where the stream would exceed `kbps`.
+    Capped { quantizer: u8, kbps: u32 },
 }
 
 impl Config {
@@ -100,6 +116,11 @@ impl Config {
             threads: 0,
             reconstruction: false,
             picture_hash: false,
+            max_bitrate_kbps: None,
+            buffer_ms: 1000,
+            qp_range: (8, 50),
+            quality_range: (5, 95),
+            aq_strength: 0.0,
         }
     }
 
@@ -144,6 +165,54 @@ impl Config {
     pub fn qp(mut self, qp: u8) -> Self {
         self.qp = Some(qp);
         self
+    }
+
+    /// With a fixed QP or quality: never exceed this rate (within the buffer); the quantiser
+    /// is coarsened only where it must be.
+    pub fn max_bitrate_kbps(mut self, kbps: u32) -> Self {
+        self.max_bitrate_kbps = Some(kbps);
+        self
+    }
+
+    /// Size of the rate buffer in milliseconds of the bitrate (default 1000): how far the
+    /// stream may run ahead of a link of that rate.
+    pub fn buffer_ms(mut self, ms: u32) -> Self {
+        self.buffer_ms = ms;
+        self
+    }
+
+    /// H.265: the QPs rate control may use (default 8..=50, as on the boards).
+    pub fn qp_range(mut self, min: u8, max: u8) -> Self {
+        self.qp_range = (min, max);
+        self
+    }
+
+    /// MJPEG: the qualities rate control may use (default 5..=95).
+    pub fn quality_range(mut self, min: u8, max: u8) -> Self {
+        self.quality_range = (min, max);
+        self
+    }
+
+    /// H.265 adaptive quantisation in bitrate modes: finer QPs in flat areas, coarser in
+    /// busy ones, where the eye notices less (0 = off, the default; 1 = typical).
+    pub fn aq_strength(mut self, strength: f32) -> Self {
+        self.aq_strength = strength;
+        self
+    }
+
+    /// How the quantiser will be chosen.
+    pub fn rate_mode(&self) -> RateMode {
+        let fixed = match self.codec {
+            Codec::H265 => self.qp,
+            Codec::Mjpeg => self.quality,
+        };
+        match (fixed, self.max_bitrate_kbps) {
+            (Some(q), Some(kbps)) => RateMode::Capped { quantizer: q, kbps },
+            (Some(q), None) => RateMode::ConstantQuantizer(q),
+            (None, _) => RateMode::Cbr {
+                kbps: self.bitrate_kbps,
+            },
+        }
     }
 
     /// Worker threads for one frame; 0 means one per core.
@@ -218,6 +287,26 @@ impl Config {
         if let Some(qp) = self.qp.filter(|&qp| qp > 51) {
             return invalid("qp", format!("{qp}; use 0..=51"));
         }
+        if let Some(k) = self.max_bitrate_kbps.filter(|k| !(1..=800_000).contains(k)) {
+            return invalid("max_bitrate", format!("{k} kbps; use 1..=800000"));
+        }
+        if !(50..=10_000).contains(&self.buffer_ms) {
+            return invalid("buffer", format!("{} ms; use 50..=10000", self.buffer_ms));
+        }
+        let (lo, hi) = self.qp_range;
+        if lo > hi || hi > 51 {
+            return invalid("qp_range", format!("{lo}..={hi}; use min <= max <= 51"));
+        }
+        let (lo, hi) = self.quality_range;
+        if lo > hi || lo == 0 || hi > 100 {
+            return invalid(
+                "quality_range",
+                format!("{lo}..={hi}; use 1 <= min <= max <= 100"),
+            );
+        }
+        if !(0.0..=3.0).contains(&self.aq_strength) {
+            return invalid("aq_strength", format!("{}; use 0..=3", self.aq_strength));
+        }
         if self.threads > 256 {
             return invalid(
                 "threads",
@@ -251,6 +340,12 @@ mod tests {
             (Config::mjpeg(64, 64).fps(0), "fps"),
             (Config::mjpeg(64, 64).fps_ratio(30, 0), "fps"),
             (Config::mjpeg(64, 64).threads(1000), "threads"),
+            (Config::h265(64, 64).max_bitrate_kbps(0), "max_bitrate"),
+            (Config::h265(64, 64).buffer_ms(10), "buffer"),
+            (Config::h265(64, 64).qp_range(30, 20), "qp_range"),
+            (Config::h265(64, 64).qp_range(8, 52), "qp_range"),
+            (Config::mjpeg(64, 64).quality_range(0, 90), "quality_range"),
+            (Config::h265(64, 64).aq_strength(f32::NAN), "aq_strength"),
         ];
         for (cfg, name) in cases {
             match cfg.validate() {
@@ -266,6 +361,25 @@ mod tests {
             Config::mjpeg(4098, 64).validate(),
             Err(Error::Frame(_))
         ));
+    }
+
+    #[test]
+    fn rate_modes() {
+        let c = Config::h265(64, 64);
+        assert_eq!(c.rate_mode(), RateMode::Cbr { kbps: 8000 });
+        assert_eq!(
+            c.clone().qp(30).rate_mode(),
+            RateMode::ConstantQuantizer(30)
+        );
+        assert_eq!(
+            c.clone().qp(30).max_bitrate_kbps(900).rate_mode(),
+            RateMode::Capped {
+                quantizer: 30,
+                kbps: 900
+            }
+        );
+        // A quality means nothing to H.265: still bitrate mode.
+        assert_eq!(c.quality(80).rate_mode(), RateMode::Cbr { kbps: 8000 });
     }
 
     #[test]

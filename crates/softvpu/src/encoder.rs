@@ -3,12 +3,11 @@
 use std::collections::VecDeque;
 
 use softvpu_core::{Frame, Picture};
-use softvpu_hevc::{HevcEncoder, HevcSettings};
-use softvpu_mjpeg::{MjpegEncoder, QualityController};
+use softvpu_hevc::{CodedPicture, HevcEncoder, HevcSettings};
+use softvpu_mjpeg::{JpegImage, MjpegEncoder};
 
-use crate::qp_rate::QpController;
-
-use crate::{Codec, Config, Error, Packet, Quantizer};
+use crate::rate::{HevcRate, MjpegRate, Mode, RateSettings};
+use crate::{Codec, Config, Error, Packet, Quantizer, RateMode, RateReport};
 
 /// One channel: a codec, a size, a rate-control state. Frames are encoded as they
 /// are sent (no lookahead), so each packet is ready as soon as `send_frame` returns.
@@ -25,18 +24,42 @@ pub struct Encoder {
 enum Backend {
     Mjpeg {
         encoder: Box<MjpegEncoder>,
-        rate: Option<QualityController>,
+        rate: Option<Box<MjpegRate>>,
     },
     Hevc {
         encoder: Box<HevcEncoder>,
-        rate: Option<QpController>,
+        rate: Option<Box<HevcRate>>,
     },
+}
+
+/// The rate-control settings of `config`, or `None` for a constant quantiser.
+fn rate_settings(config: &Config) -> Option<RateSettings> {
+    let (mode, kbps) = match config.rate_mode() {
+        RateMode::ConstantQuantizer(_) => return None,
+        RateMode::Cbr { kbps } => (Mode::Cbr, kbps),
+        RateMode::Capped { quantizer, kbps } => (Mode::Capped { quantizer }, kbps),
+    };
+    Some(RateSettings {
+        kbps,
+        fps: config.fps.as_f64(),
+        buffer_ms: config.buffer_ms,
+        mode,
+        range: match config.codec {
+            Codec::H265 => config.qp_range,
+            Codec::Mjpeg => config.quality_range,
+        },
+        intra_period: config.intra_period,
+        width: config.width,
+        height: config.height,
+        aq_strength: f64::from(config.aq_strength),
+    })
 }
 
 impl Encoder {
     /// Validates `config` and opens the channel.
     pub fn new(config: Config) -> Result<Self, Error> {
         config.validate()?;
+        let rate = rate_settings(&config);
         let backend = match config.codec {
             Codec::Mjpeg => Backend::Mjpeg {
                 encoder: Box::new(MjpegEncoder::new(
@@ -44,30 +67,19 @@ impl Encoder {
                     config.height,
                     config.effective_threads(),
                 )),
-                rate: config.quality.is_none().then(|| {
-                    let bits_per_frame =
-                        f64::from(config.bitrate_kbps) * 1000.0 / config.fps.as_f64();
-                    QualityController::new(bits_per_frame, (config.width * config.height) as usize)
-                }),
+                rate: rate.map(|r| Box::new(MjpegRate::new(r))),
             },
             Codec::H265 => Backend::Hevc {
                 encoder: Box::new(HevcEncoder::new(HevcSettings {
                     width: config.width as usize,
                     height: config.height as usize,
                     fps: (config.fps.num, config.fps.den),
-                    bitrate_kbps: if config.qp.is_some() {
-                        0
-                    } else {
-                        config.bitrate_kbps
-                    },
+                    bitrate_kbps: rate.map_or(0, |r| r.kbps),
                     picture_hash: config.picture_hash,
                     intra_period: config.intra_period,
+                    threads: config.effective_threads(),
                 })),
-                rate: config.qp.is_none().then(|| {
-                    let bits_per_frame =
-                        f64::from(config.bitrate_kbps) * 1000.0 / config.fps.as_f64();
-                    QpController::new(bits_per_frame, (config.width * config.height) as usize)
-                }),
+                rate: rate.map(|r| Box::new(HevcRate::new(r))),
             },
         };
         Ok(Self {
@@ -93,59 +105,39 @@ impl Encoder {
         if actual != expected {
             return Err(Error::FrameSizeMismatch { expected, actual });
         }
-        let packet = match &mut self.backend {
+        let mut packet = match &mut self.backend {
             Backend::Mjpeg { encoder, rate } => {
-                let quality = match (self.config.quality, rate.as_ref()) {
-                    (Some(q), _) => q,
-                    (None, Some(rc)) => rc.next_quality(),
-                    (None, None) => unreachable!("bitrate mode always has a controller"),
-                };
-                let image = encoder
-                    .encode(frame, quality, self.config.reconstruction)
-                    .map_err(|m| Error::FrameSizeMismatch {
-                        expected: m.expected,
-                        actual: m.actual,
-                    })?;
-                if let Some(rc) = rate.as_mut() {
-                    rc.update(quality, image.data.len() * 8);
-                }
+                let fixed = self.config.quality.unwrap_or(75);
+                let (image, quality, report) =
+                    encode_jpeg(encoder, rate.as_deref_mut(), frame, fixed, &self.config)?;
                 Packet {
                     data: image.data,
-                    frame_number: self.frames_sent,
+                    frame_number: 0,
                     keyframe: true,
                     quantizer: Quantizer::JpegQuality(quality),
                     recon: image.recon,
                     hevc_stats: None,
+                    qp_spread: None,
+                    rate: report,
                 }
             }
             Backend::Hevc { encoder, rate } => {
-                let qp = match (self.config.qp, rate.as_ref()) {
-                    (Some(qp), _) => qp,
-                    (None, Some(rc)) => rc.next_qp(),
-                    (None, None) => unreachable!("bitrate mode always has a controller"),
+                let (coded, report) = match rate.as_deref_mut() {
+                    Some(rc) => {
+                        let plan = rc.plan(frame, encoder.next_is_idr());
+                        let coded = encoder.encode_planned(frame, plan.slice_qp(), &plan);
+                        let report = rc.update(&plan, coded.data.len() * 8, coded.qp_mean);
+                        (coded, Some(report))
+                    }
+                    None => {
+                        let qp = self.config.qp.unwrap_or(32);
+                        (encoder.encode(frame, i32::from(qp)), None)
+                    }
                 };
-                let coded = encoder.encode(frame, i32::from(qp));
-                if let Some(rc) = rate.as_mut() {
-                    rc.update(qp, coded.data.len() * 8);
-                }
-                let recon = self.config.reconstruction.then(|| {
-                    let planes = coded
-                        .recon
-                        .planes
-                        .each_ref()
-                        .map(|p| (p.data.as_slice(), p.stride));
-                    Picture::from_planes_cropped(planes, self.config.width, self.config.height)
-                });
-                Packet {
-                    data: coded.data,
-                    frame_number: self.frames_sent,
-                    keyframe: coded.keyframe,
-                    quantizer: Quantizer::Qp(qp),
-                    recon,
-                    hevc_stats: Some(Box::new(coded.stats)),
-                }
+                hevc_packet(coded, report, &self.config)
             }
         };
+        packet.frame_number = self.frames_sent;
         self.frames_sent += 1;
         self.pending.push_back(packet);
         Ok(())
@@ -166,6 +158,60 @@ impl Encoder {
     /// Frames accepted so far.
     pub fn frames_sent(&self) -> u64 {
         self.frames_sent
+    }
+}
+
+/// At most this many codings of one JPEG frame (the first and two at lower qualities).
+const JPEG_TRIES: usize = 3;
+
+/// Codes a JPEG at the fixed quality or the one rate control picks, coding it again at a
+/// lower quality when it would overflow the rate buffer.
+fn encode_jpeg(
+    encoder: &mut MjpegEncoder,
+    mut rate: Option<&mut MjpegRate>,
+    frame: &Frame<'_>,
+    fixed: u8,
+    config: &Config,
+) -> Result<(JpegImage, u8, Option<RateReport>), Error> {
+    let mut quality = rate.as_deref_mut().map_or(fixed, |rc| rc.plan(frame));
+    for attempt in 1..=JPEG_TRIES {
+        let image = encoder
+            .encode(frame, quality, config.reconstruction)
+            .map_err(|m| Error::FrameSizeMismatch {
+                expected: m.expected,
+                actual: m.actual,
+            })?;
+        let bits = image.data.len() * 8;
+        let Some(rc) = rate.as_deref_mut() else {
+            return Ok((image, quality, None));
+        };
+        match rc.retry(quality, bits) {
+            Some(lower) if attempt < JPEG_TRIES => quality = lower,
+            _ => return Ok((image, quality, Some(rc.commit(bits)))),
+        }
+    }
+    unreachable!("the last try always returns")
+}
+
+fn hevc_packet(coded: CodedPicture, rate: Option<RateReport>, config: &Config) -> Packet {
+    let recon = config.reconstruction.then(|| {
+        let planes = coded
+            .recon
+            .planes
+            .each_ref()
+            .map(|p| (p.data.as_slice(), p.stride));
+        Picture::from_planes_cropped(planes, config.width, config.height)
+    });
+    let qp = |v: i32| v.clamp(0, 51) as u8;
+    Packet {
+        data: coded.data,
+        frame_number: 0,
+        keyframe: coded.keyframe,
+        quantizer: Quantizer::Qp(qp(coded.qp)),
+        recon,
+        hevc_stats: Some(Box::new(coded.stats)),
+        qp_spread: Some((qp(coded.qp_min), coded.qp_mean, qp(coded.qp_max))),
+        rate,
     }
 }
 

@@ -16,10 +16,11 @@ mod config;
 mod encoder;
 mod error;
 mod packet;
-mod qp_rate;
+mod rate;
 
-pub use config::{Codec, Config, Rational};
+pub use config::{Codec, Config, RateMode, Rational};
 pub use encoder::Encoder;
 pub use error::Error;
 pub use packet::{HevcStats, Packet, Quantizer};
+pub use rate::RateReport;
 pub use softvpu_core::{metrics, synth, validate_dimensions, Frame, FrameError, Picture};

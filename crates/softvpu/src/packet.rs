@@ -1,6 +1,8 @@
 //! One coded frame as it leaves the encoder.
 
 use softvpu_core::Picture;
+
+use crate::RateReport;
 pub use softvpu_hevc::PictureStats as HevcStats;
 
 /// The quantiser a frame was coded with.
@@ -21,6 +23,9 @@ pub struct Packet {
     pub(crate) quantizer: Quantizer,
     pub(crate) recon: Option<Picture>,
     pub(crate) hevc_stats: Option<Box<HevcStats>>,
+    /// H.265: lowest, mean and highest CTU QP.
+    pub(crate) qp_spread: Option<(u8, f64, u8)>,
+    pub(crate) rate: Option<RateReport>,
 }
 
 impl Packet {
@@ -46,6 +51,16 @@ impl Packet {
 
     pub fn quantizer(&self) -> Quantizer {
         self.quantizer
+    }
+
+    /// H.265: the lowest, mean (by area) and highest QP of the picture's CTUs.
+    pub fn qp_spread(&self) -> Option<(u8, f64, u8)> {
+        self.qp_spread
+    }
+
+    /// In bitrate modes: the frame's planned size and the rate buffer after it.
+    pub fn rate_report(&self) -> Option<RateReport> {
+        self.rate
     }
 
     /// The decoded picture the encoder expects a decoder to produce, when

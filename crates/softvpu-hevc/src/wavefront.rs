@@ -1,0 +1,402 @@
+//! The CTU rows of a picture coded in wavefront order (WPP: one CABAC substream per row,
+//! contexts carried down from the second CTU of the row above), spread over threads.
+//!
+//! Row `r` belongs to worker `r % threads`. Each worker keeps its own copy of the picture
+//! being reconstructed and of its block map; after every CTU it sends what it decided and
+//! reconstructed to the worker of the next row, which pastes it in before it needs it. A
+//! CTU starts once the CTU above and to the right is done, so every sample and block a
+//! decision reads (left, above, above-right) is in place, whatever the thread count: the
+//! stream is the same for one thread and for many.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+
+use crate::analysis::{CtuSearch, InterRef, Lambda};
+use crate::cabac::{BinSink, CabacWriter, Contexts};
+use crate::cu::{BlockInfo, BlockMap, CtuLevels};
+use crate::deblock::EdgeStrengths;
+use crate::edges::{mark_edges, CuQps};
+use crate::encoder::{PictureStats, QpPlan};
+use crate::plane::Yuv;
+use crate::syntax::{CtuSyntax, PictureLayout};
+
+/// One picture's coding job: everything the workers share, read-only.
+pub(crate) struct Picture<'a> {
+    pub src: &'a Yuv,
+    pub layout: PictureLayout<'a>,
+    pub reference: Option<InterRef<'a>>,
+    pub slice_qp: i32,
+    pub plan: &'a dyn QpPlan,
+}
+
+/// What the rows produced, assembled.
+pub(crate) struct CodedRows {
+    /// The CABAC substream of every CTU row, each byte-aligned.
+    pub substreams: Vec<Vec<u8>>,
+    pub rec: Yuv,
+    pub map: BlockMap,
+    pub edges: EdgeStrengths,
+    pub stats: PictureStats,
+    pub qps: QpSummary,
+}
+
+/// The lowest, highest and area-weighted mean of the CTU QPs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct QpSummary {
+    pub min: i32,
+    pub max: i32,
+    weighted: f64,
+    area: f64,
+}
+
+impl QpSummary {
+    fn new() -> Self {
+        Self {
+            min: i32::MAX,
+            max: i32::MIN,
+            weighted: 0.0,
+            area: 0.0,
+        }
+    }
+
+    fn add(&mut self, qp: i32, area: usize) {
+        self.min = self.min.min(qp);
+        self.max = self.max.max(qp);
+        self.weighted += f64::from(qp) * area as f64;
+        self.area += area as f64;
+    }
+
+    fn merge(&mut self, other: &QpSummary) {
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.weighted += other.weighted;
+        self.area += other.area;
+    }
+
+    pub fn mean(&self) -> f64 {
+        self.weighted / self.area.max(1.0)
+    }
+}
+
+/// The size and QP of a coded CTU, as the rate controller sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CtuRecord {
+    pub col: usize,
+    pub row: usize,
+    pub bits: u32,
+    pub qp: i32,
+}
+
+/// The CTUs coded before the one whose QP is being chosen — those before it in every
+/// wavefront schedule: the CTUs to its left, and in the row `k` above those up to `k`
+/// columns to its right. Their sizes do not depend on the thread count.
+#[derive(Debug)]
+pub struct Progress<'a> {
+    records: &'a [AtomicU64],
+    cols: usize,
+    col: usize,
+    row: usize,
+}
+
+impl Progress<'_> {
+    /// Calls `f` with every CTU known to be coded.
+    pub fn for_each(&self, mut f: impl FnMut(CtuRecord)) {
+        for row in 0..=self.row {
+            let end = if row == self.row {
+                self.col
+            } else {
+                (self.col + 1 + (self.row - row)).min(self.cols)
+            };
+            for col in 0..end {
+                let packed = self.records[row * self.cols + col].load(Ordering::Acquire);
+                f(CtuRecord {
+                    col,
+                    row,
+                    bits: (packed >> 8) as u32,
+                    qp: (packed & 0xFF) as i32,
+                });
+            }
+        }
+    }
+}
+
+/// What the worker of row `r` tells the worker of row `r + 1` after each CTU.
+struct CtuDone {
+    col: usize,
+    /// The CTU's reconstruction (luma, Cb, Cr rectangles) and blocks.
+    rec: [Vec<u8>; 3],
+    blocks: Vec<BlockInfo>,
+    /// After the row's second CTU: the contexts the next row starts from.
+    contexts: Option<Box<Contexts>>,
+}
+
+/// One worker's copy of the picture and its share of the results.
+struct Worker<'a> {
+    job: &'a Picture<'a>,
+    records: &'a [AtomicU64],
+    rec: Yuv,
+    map: BlockMap,
+    edges: EdgeStrengths,
+    levels: CtuLevels,
+    stats: PictureStats,
+    qps: QpSummary,
+    /// The contexts the next row starts from.
+    synced: Option<Box<Contexts>>,
+    /// Substreams of this worker's rows, with their row numbers.
+    rows: Vec<(usize, Vec<u8>)>,
+}
+
+/// Codes every CTU row of `job` on `threads` workers.
+pub(crate) fn code_rows(job: &Picture<'_>, threads: usize) -> CodedRows {
+    let (w, h) = (job.layout.width, job.layout.height);
+    let (cols, rows) = ctb_grid(&job.layout);
+    let records: Vec<AtomicU64> = (0..cols * rows).map(|_| AtomicU64::new(0)).collect();
+    let threads = threads.clamp(1, rows);
+    let new_worker = || Worker {
+        job,
+        records: &records,
+        rec: Yuv::new(w, h),
+        map: BlockMap::new(w, h),
+        edges: EdgeStrengths::new(w, h),
+        levels: CtuLevels::default(),
+        stats: PictureStats::default(),
+        qps: QpSummary::new(),
+        synced: None,
+        rows: Vec::new(),
+    };
+    if threads == 1 {
+        let mut worker = new_worker();
+        for row in 0..rows {
+            worker.code_row(row, None, None);
+        }
+        return worker.into_rows(rows);
+    }
+    // Worker k hears from worker k - 1 (the row above) and tells worker k + 1.
+    let (senders, receivers): (Vec<Sender<CtuDone>>, Vec<Receiver<CtuDone>>) =
+        (0..threads).map(|_| channel()).unzip();
+    let workers: Vec<Worker<'_>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = receivers
+            .into_iter()
+            .enumerate()
+            .map(|(k, inbox)| {
+                let outbox = senders[(k + 1) % threads].clone();
+                let mut worker = new_worker();
+                scope.spawn(move || {
+                    for row in (k..rows).step_by(threads) {
+                        let above = (row > 0).then_some(&inbox);
+                        let below = (row + 1 < rows).then_some(&outbox);
+                        worker.code_row(row, above, below);
+                    }
+                    worker
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    assemble(workers, &job.layout)
+}
+
+/// Picture size in CTBs.
+fn ctb_grid(layout: &PictureLayout<'_>) -> (usize, usize) {
+    let ctb = 1usize << layout.log2_ctb;
+    (layout.width.div_ceil(ctb), layout.height.div_ceil(ctb))
+}
+
+/// Joins the workers' rows into one picture.
+fn assemble(mut workers: Vec<Worker<'_>>, layout: &PictureLayout<'_>) -> CodedRows {
+    let (_, rows) = ctb_grid(layout);
+    let ctb = 1usize << layout.log2_ctb;
+    let mut first = workers.remove(0);
+    for other in &workers {
+        for &(row, _) in &other.rows {
+            let band = row * ctb..((row + 1) * ctb).min(layout.height);
+            first.rec.copy_rows(&other.rec, band.clone());
+            first.map.copy_rows(&other.map, band.clone());
+            first.edges.copy_rows(&other.edges, band);
+        }
+        first.stats.accumulate(&other.stats);
+        first.qps.merge(&other.qps);
+    }
+    for other in workers {
+        first.rows.extend(other.rows);
+    }
+    first.into_rows(rows)
+}
+
+impl Worker<'_> {
+    fn into_rows(mut self, rows: usize) -> CodedRows {
+        self.rows.sort_by_key(|r| r.0);
+        debug_assert_eq!(self.rows.len(), rows);
+        CodedRows {
+            substreams: self.rows.into_iter().map(|r| r.1).collect(),
+            rec: self.rec,
+            map: self.map,
+            edges: self.edges,
+            stats: self.stats,
+            qps: self.qps,
+        }
+    }
+
+    /// Codes CTU row `row` into its own substream. `above` brings the row above when
+    /// another worker codes it; `below` takes this row to the next row's worker.
+    fn code_row(
+        &mut self,
+        row: usize,
+        above: Option<&Receiver<CtuDone>>,
+        below: Option<&Sender<CtuDone>>,
+    ) {
+        let job = self.job;
+        let (cols, rows) = ctb_grid(&job.layout);
+        let mut heard = 0; // CTUs of the row above pasted in so far
+        let mut ctx = Contexts::new(u32::from(job.reference.is_some()), job.slice_qp);
+        let mut cabac = CabacWriter::new();
+        // With WPP, each row's first quantisation group predicts from the slice QP.
+        let mut predicted = job.slice_qp;
+        for col in 0..cols {
+            if let Some(inbox) = above {
+                while heard < (col + 2).min(cols) {
+                    // A closed channel means the worker above panicked; the join re-raises it.
+                    let Ok(done) = inbox.recv() else { return };
+                    heard = done.col + 1;
+                    self.paste(row - 1, done);
+                }
+            }
+            // Contexts come from the row above after its second CTU; a picture one CTU
+            // wide starts every row afresh (9.3.1).
+            if col == 0 && row > 0 && cols > 1 {
+                if let Some(synced) = self.synced.take() {
+                    ctx = *synced;
+                }
+            }
+            let before = cabac.bytes_so_far();
+            let progress = Progress {
+                records: self.records,
+                cols,
+                col,
+                row,
+            };
+            let qp = allowed(job.plan.ctu_qp(col, row, &progress), predicted);
+            predicted = self.code_ctu(col, row, qp, predicted, &mut ctx, &mut cabac);
+            if col == 1 {
+                self.synced = Some(Box::new(ctx.clone()));
+            }
+            cabac.terminate(u32::from(row + 1 == rows && col + 1 == cols)); // end_of_slice_segment_flag
+            let bits = ((cabac.bytes_so_far() - before) * 8) as u64;
+            self.records[row * cols + col].store((bits << 8) | qp as u64, Ordering::Release);
+            if let Some(outbox) = below {
+                let contexts = if col == 1 { self.synced.take() } else { None };
+                // The receiver only goes away when its worker panicked.
+                let _ = outbox.send(self.done(col, row, contexts));
+            }
+        }
+        if row + 1 < rows {
+            cabac.terminate(1); // end_of_subset_one_bit, then byte_alignment()
+        }
+        self.rows.push((row, cabac.finish()));
+    }
+
+    /// Decides, codes and records CTU (`col`, `row`) at `qp`; returns the QpY of its last
+    /// CU, which predicts the next CTU's QP.
+    fn code_ctu(
+        &mut self,
+        col: usize,
+        row: usize,
+        qp: i32,
+        predicted: i32,
+        ctx: &mut Contexts,
+        cabac: &mut CabacWriter,
+    ) -> i32 {
+        let job = self.job;
+        let log2_ctb = job.layout.log2_ctb;
+        let (ctu_x, ctu_y) = (col << log2_ctb, row << log2_ctb);
+        let nodes = CtuSearch {
+            src: job.src,
+            rec: &mut self.rec,
+            map: &mut self.map,
+            levels: &mut self.levels,
+            layout: job.layout,
+            ctu_x,
+            ctu_y,
+            lambda: Lambda::intra(qp),
+            ctx,
+            reference: job.reference,
+        }
+        .run();
+        let pending_delta = Cell::new(Some(qp - predicted));
+        CtuSyntax {
+            layout: job.layout,
+            map: &self.map,
+            levels: &self.levels,
+            ctu_x,
+            ctu_y,
+            qp_delta: Some(&pending_delta),
+        }
+        .write_ctu(cabac, ctx, &nodes);
+        let qps = CuQps {
+            predicted,
+            coded: qp,
+        };
+        let last = mark_edges(
+            &mut self.edges,
+            &mut self.map,
+            &self.levels,
+            &nodes,
+            (ctu_x, ctu_y),
+            qps,
+        );
+        let (w, h) = (job.layout.width, job.layout.height);
+        let ctb = 1usize << log2_ctb;
+        self.qps.add(qp, ctb.min(w - ctu_x) * ctb.min(h - ctu_y));
+        self.stats.count(&nodes, w, h);
+        last
+    }
+
+    /// The part of the picture inside CTU (`col`, `row`): (x, y, w, h) in luma samples.
+    fn ctu_rect(&self, col: usize, row: usize) -> (usize, usize, usize, usize) {
+        let layout = &self.job.layout;
+        let ctb = 1usize << layout.log2_ctb;
+        let (x, y) = (col * ctb, row * ctb);
+        (x, y, ctb.min(layout.width - x), ctb.min(layout.height - y))
+    }
+
+    fn done(&self, col: usize, row: usize, contexts: Option<Box<Contexts>>) -> CtuDone {
+        let (x, y, w, h) = self.ctu_rect(col, row);
+        let [luma, cb, cr] = &self.rec.planes;
+        CtuDone {
+            col,
+            rec: [
+                luma.rect(x, y, w, h),
+                cb.rect(x / 2, y / 2, w / 2, h / 2),
+                cr.rect(x / 2, y / 2, w / 2, h / 2),
+            ],
+            blocks: self.map.rect(x, y, w, h),
+            contexts,
+        }
+    }
+
+    fn paste(&mut self, row: usize, done: CtuDone) {
+        let (x, y, w, _) = self.ctu_rect(done.col, row);
+        for (c, rect) in done.rec.iter().enumerate() {
+            let (px, py, pw) = if c == 0 {
+                (x, y, w)
+            } else {
+                (x / 2, y / 2, w / 2)
+            };
+            self.rec.planes[c].put_rect(px, py, pw, rect);
+        }
+        self.map.put_rect(x, y, w, &done.blocks);
+        if done.contexts.is_some() {
+            self.synced = done.contexts;
+        }
+    }
+}
+
+/// `wanted` clamped to 0..=51 and to what cu_qp_delta can reach from `predicted`
+/// (-26..=25).
+fn allowed(wanted: i32, predicted: i32) -> i32 {
+    wanted.clamp(0, 51).clamp(predicted - 26, predicted + 25)
+}

@@ -1,0 +1,191 @@
+//! How hard a frame is to code, measured before coding it on a half-size luma picture:
+//! per 16x16 block the deviation from its mean (what intra coding must spend) and the
+//! difference from the previous frame (what a still scene costs with inter coding).
+
+use softvpu_core::Frame;
+
+/// Block size in half-size samples (16x16 in the frame).
+const BLOCK: usize = 8;
+
+/// Complexity of one frame, whole and by block.
+#[derive(Clone, Debug, Default)]
+pub struct Complexity {
+    /// Blocks per row and column.
+    pub cols: usize,
+    pub rows: usize,
+    /// Sum of absolute deviations from the block mean, per block.
+    pub intra: Vec<u32>,
+    /// min(intra, absolute difference from the previous frame) per block; equals `intra`
+    /// for the first frame.
+    pub inter: Vec<u32>,
+}
+
+impl Complexity {
+    pub fn intra_total(&self) -> f64 {
+        self.intra.iter().map(|&c| f64::from(c)).sum()
+    }
+
+    pub fn inter_total(&self) -> f64 {
+        self.inter.iter().map(|&c| f64::from(c)).sum()
+    }
+
+    /// Sum of `costs` over the blocks inside the frame-space rectangle of `cell`-sample
+    /// squares at (`col`, `row`).
+    pub fn cell_sum(&self, costs: &[u32], cell: usize, col: usize, row: usize) -> f64 {
+        let span = (cell / (2 * BLOCK)).max(1);
+        let mut sum = 0.0;
+        for by in row * span..((row + 1) * span).min(self.rows) {
+            for bx in col * span..((col + 1) * span).min(self.cols) {
+                sum += f64::from(costs[by * self.cols + bx]);
+            }
+        }
+        sum
+    }
+}
+
+/// Measures frames against the one before.
+#[derive(Clone, Debug, Default)]
+pub struct Analyzer {
+    previous: Vec<u8>,
+    current: Vec<u8>,
+}
+
+impl Analyzer {
+    pub fn measure(&mut self, frame: &Frame<'_>) -> Complexity {
+        let (w, h) = (frame.width() as usize / 2, frame.height() as usize / 2);
+        std::mem::swap(&mut self.previous, &mut self.current);
+        half_size_luma(frame, &mut self.current);
+        let have_previous = self.previous.len() == self.current.len();
+        let (cols, rows) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
+        let mut out = Complexity {
+            cols,
+            rows,
+            intra: Vec::with_capacity(cols * rows),
+            inter: Vec::with_capacity(cols * rows),
+        };
+        for by in 0..rows {
+            for bx in 0..cols {
+                let area = Area {
+                    x: bx * BLOCK,
+                    y: by * BLOCK,
+                    w: BLOCK.min(w - bx * BLOCK),
+                    h: BLOCK.min(h - by * BLOCK),
+                    stride: w,
+                };
+                let intra = area.deviation(&self.current);
+                let inter = if have_previous {
+                    intra.min(area.difference(&self.current, &self.previous))
+                } else {
+                    intra
+                };
+                out.intra.push(intra);
+                out.inter.push(inter);
+            }
+        }
+        out
+    }
+}
+
+/// A block of the half-size picture.
+struct Area {
+    x: usize,
+    y: usize,
+    w: usize,
+    h: usize,
+    stride: usize,
+}
+
+impl Area {
+    fn rows<'a>(&self, pic: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let (x, w, stride) = (self.x, self.w, self.stride);
+        (self.y..self.y + self.h).map(move |r| &pic[r * stride + x..r * stride + x + w])
+    }
+
+    fn deviation(&self, pic: &[u8]) -> u32 {
+        let sum: u32 = self
+            .rows(pic)
+            .flat_map(|r| r.iter())
+            .map(|&v| u32::from(v))
+            .sum();
+        let n = (self.w * self.h) as u32;
+        let mean = (sum + n / 2) / n;
+        self.rows(pic)
+            .flat_map(|r| r.iter())
+            .map(|&v| u32::from(v).abs_diff(mean))
+            .sum()
+    }
+
+    fn difference(&self, a: &[u8], b: &[u8]) -> u32 {
+        self.rows(a)
+            .zip(self.rows(b))
+            .flat_map(|(ra, rb)| ra.iter().zip(rb))
+            .map(|(&p, &q)| u32::from(p.abs_diff(q)))
+            .sum()
+    }
+}
+
+/// 2x2 box-filtered luma (frame sizes are even).
+fn half_size_luma(frame: &Frame<'_>, out: &mut Vec<u8>) {
+    let (w, h) = (frame.width() as usize / 2, frame.height() as usize / 2);
+    out.clear();
+    out.reserve(w * h);
+    for r in 0..h {
+        let (top, bottom) = (frame.y_row(2 * r), frame.y_row(2 * r + 1));
+        out.extend((0..w).map(|i| {
+            let s = u16::from(top[2 * i])
+                + u16::from(top[2 * i + 1])
+                + u16::from(bottom[2 * i])
+                + u16::from(bottom[2 * i + 1]);
+            ((s + 2) / 4) as u8
+        }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use softvpu_core::synth::Pattern;
+
+    fn measure(a: &mut Analyzer, buf: &[u8], w: u32, h: u32) -> Complexity {
+        a.measure(&Frame::from_nv12(buf, w, h).unwrap())
+    }
+
+    #[test]
+    fn flat_is_free_noise_is_not_and_repeats_cost_nothing() {
+        let mut a = Analyzer::default();
+        let flat = Pattern::Flat {
+            y: 90,
+            u: 128,
+            v: 128,
+        }
+        .render(100, 60, 0);
+        let c = measure(&mut a, &flat, 100, 60);
+        assert_eq!((c.cols, c.rows), (7, 4));
+        assert_eq!(c.intra_total(), 0.0);
+        assert_eq!(
+            c.inter, c.intra,
+            "no previous frame: inter costs are intra costs"
+        );
+        let noise = Pattern::Noise { seed: 3 }.render(100, 60, 0);
+        let first = measure(&mut a, &noise, 100, 60);
+        assert!(first.intra_total() > 1000.0);
+        assert!(first.inter_total() <= first.intra_total());
+        let again = measure(&mut a, &noise, 100, 60);
+        assert_eq!(again.inter_total(), 0.0);
+        assert_eq!(again.intra_total(), first.intra_total());
+    }
+
+    #[test]
+    fn cells_partition_the_blocks() {
+        let mut a = Analyzer::default();
+        let buf = Pattern::Noise { seed: 1 }.render(200, 130, 0);
+        let c = measure(&mut a, &buf, 200, 130);
+        let mut sum = 0.0;
+        for row in 0..130usize.div_ceil(64) {
+            for col in 0..200usize.div_ceil(64) {
+                sum += c.cell_sum(&c.intra, 64, col, row);
+            }
+        }
+        assert_eq!(sum, c.intra_total());
+    }
+}
