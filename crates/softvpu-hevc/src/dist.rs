@@ -1,8 +1,47 @@
 //! Distortion measures between two 8-bit blocks (source vs prediction or
 //! reconstruction), each given as a slice with its own row stride.
+//!
+//! SAD and the 8x8 Hadamard of SATD have x86-64 kernels (`dist_x86`), chosen once per
+//! process from what the CPU offers; `SOFTVPU_SIMD=scalar` forces the portable code. Other
+//! targets (aarch64 among them) use the portable code, which the compiler vectorises.
+
+use std::sync::OnceLock;
+
+/// The instruction set the distortion kernels run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    Scalar,
+    /// SSE2 SAD and SSE4.1 Hadamard.
+    X86Sse41,
+}
+
+/// The kernels in use: the best this CPU supports unless `SOFTVPU_SIMD=scalar` (or `off`).
+pub fn isa() -> Isa {
+    static ISA: OnceLock<Isa> = OnceLock::new();
+    *ISA.get_or_init(|| {
+        let forced = std::env::var("SOFTVPU_SIMD")
+            .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "scalar" | "off" | "0"));
+        if forced {
+            return Isa::Scalar;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if crate::dist_x86::Sse41::detect().is_some() {
+            return Isa::X86Sse41;
+        }
+        Isa::Scalar
+    })
+}
 
 /// Sum of absolute differences over a `w` x `h` block.
 pub fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if w % 8 == 0 && isa() == Isa::X86Sse41 {
+        return crate::dist_x86::sad(a, a_stride, b, b_stride, w, h);
+    }
+    sad_scalar(a, a_stride, b, b_stride, w, h)
+}
+
+fn sad_scalar(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
     rows(a, a_stride, b, b_stride, w, h)
         .map(|(ra, rb)| {
             ra.iter()
@@ -42,15 +81,45 @@ pub fn satd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, log2_size: u32
         return (hadamard_sum::<4>(a, a_stride, b, b_stride) + 1) >> 1;
     }
     let n = 1usize << log2_size;
+    #[cfg(target_arch = "x86_64")]
+    if let Some(cpu) = sse41() {
+        return sum_tiles(n, |y, x| {
+            cpu.hadamard8(
+                &a[y * a_stride + x..],
+                a_stride,
+                &b[y * b_stride + x..],
+                b_stride,
+            )
+        });
+    }
+    sum_tiles(n, |y, x| {
+        hadamard_sum::<8>(
+            &a[y * a_stride + x..],
+            a_stride,
+            &b[y * b_stride + x..],
+            b_stride,
+        )
+    })
+}
+
+/// Sum over the 8x8 tiles of an `n` x `n` block of `hadamard8(y, x)`, each normalised.
+#[inline(always)]
+fn sum_tiles(n: usize, hadamard8: impl Fn(usize, usize) -> u32) -> u32 {
     let mut total = 0;
     for y in (0..n).step_by(8) {
         for x in (0..n).step_by(8) {
-            let ta = &a[y * a_stride + x..];
-            let tb = &b[y * b_stride + x..];
-            total += (hadamard_sum::<8>(ta, a_stride, tb, b_stride) + 2) >> 2;
+            total += (hadamard8(y, x) + 2) >> 2;
         }
     }
     total
+}
+
+/// The SSE4.1 kernels, when [`isa`] chose them.
+#[cfg(target_arch = "x86_64")]
+fn sse41() -> Option<crate::dist_x86::Sse41> {
+    (isa() == Isa::X86Sse41)
+        .then(crate::dist_x86::Sse41::detect)
+        .flatten()
 }
 
 /// Row pairs of a `w` x `h` block.
@@ -215,6 +284,68 @@ mod tests {
                 assert_eq!(satd(&a, sa, &b, sb, log2), ref_satd(&a, sa, &b, sb, log2));
             }
         }
+    }
+
+    /// Blocks of random, all-0 and all-255 samples and a checkerboard of the two.
+    fn test_blocks(rng: &mut SplitMix64, len: usize) -> Vec<Vec<u8>> {
+        let checker = (0..len).map(|i| if i % 3 == 0 { 255 } else { 0 }).collect();
+        vec![
+            random_plane(rng, len),
+            vec![0; len],
+            vec![255; len],
+            checker,
+        ]
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn x86_kernels_equal_their_scalar_twins() {
+        let Some(cpu) = crate::dist_x86::Sse41::detect() else {
+            eprintln!("no SSE4.1 on this CPU: nothing to compare");
+            return;
+        };
+        let mut rng = SplitMix64(99);
+        for (w, h) in [
+            (8, 8),
+            (16, 16),
+            (32, 32),
+            (64, 64),
+            (8, 4),
+            (24, 3),
+            (48, 64),
+        ] {
+            let (sa, sb) = (w + 9, w + 3);
+            for _ in 0..10 {
+                for a in test_blocks(&mut rng, sa * h) {
+                    for b in test_blocks(&mut rng, sb * h) {
+                        let fast = crate::dist_x86::sad(&a, sa, &b, sb, w, h);
+                        assert_eq!(fast, sad_scalar(&a, sa, &b, sb, w, h), "sad {w}x{h}");
+                        if w >= 8 && h >= 8 {
+                            let fast = cpu.hadamard8(&a, sa, &b, sb);
+                            assert_eq!(fast, hadamard_sum::<8>(&a, sa, &b, sb), "hadamard");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_kernels_in_use_are_the_best_available() {
+        let forced = std::env::var("SOFTVPU_SIMD").is_ok_and(|v| v == "scalar");
+        let expected = if cfg!(target_arch = "x86_64") && !forced && sse41() {
+            Isa::X86Sse41
+        } else {
+            Isa::Scalar
+        };
+        assert_eq!(isa(), expected);
+    }
+
+    fn sse41() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        return crate::dist_x86::Sse41::detect().is_some();
+        #[cfg(not(target_arch = "x86_64"))]
+        false
     }
 
     #[test]

@@ -6,6 +6,8 @@ pub mod cabac;
 pub mod cu;
 pub mod deblock;
 pub mod dist;
+#[cfg(target_arch = "x86_64")]
+mod dist_x86;
 mod edges;
 pub mod encoder;
 pub mod inter_search;

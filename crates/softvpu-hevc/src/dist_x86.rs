@@ -1,0 +1,158 @@
+//! x86-64 kernels for the distortion measures of `dist`: SAD with SSE2 (part of every
+//! x86-64 CPU) and the 8x8 Hadamard of SATD with SSE4.1 (checked at run time). Each
+//! equals its scalar twin in `dist` exactly; the tests there compare them.
+#![allow(unsafe_code)] // SIMD intrinsics: loads from checked slices, CPU features detected
+
+use std::arch::x86_64::{
+    __m128i, _mm_abs_epi16, _mm_add_epi16, _mm_add_epi32, _mm_add_epi64, _mm_cvtepu8_epi16,
+    _mm_cvtsi128_si32, _mm_loadl_epi64, _mm_loadu_si128, _mm_madd_epi16, _mm_sad_epu8,
+    _mm_set1_epi16, _mm_setzero_si128, _mm_shuffle_epi32, _mm_sub_epi16, _mm_unpackhi_epi16,
+    _mm_unpackhi_epi32, _mm_unpackhi_epi64, _mm_unpacklo_epi16, _mm_unpacklo_epi32,
+    _mm_unpacklo_epi64,
+};
+
+/// SAD of a `w` x `h` block whose width is a multiple of 8.
+pub(crate) fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
+    // SAFETY: SSE2 is part of every x86-64 CPU.
+    unsafe { sad_sse2(a, a_stride, b, b_stride, w, h) }
+}
+
+/// # Safety
+/// The CPU must support SSE2 (every x86-64 CPU does).
+#[target_feature(enable = "sse2")]
+unsafe fn sad_sse2(
+    a: &[u8],
+    a_stride: usize,
+    b: &[u8],
+    b_stride: usize,
+    w: usize,
+    h: usize,
+) -> u32 {
+    debug_assert!(w % 8 == 0);
+    let mut acc = _mm_setzero_si128();
+    for y in 0..h {
+        let (ra, rb) = (&a[y * a_stride..][..w], &b[y * b_stride..][..w]);
+        let mut x = 0;
+        while x + 16 <= w {
+            // SAFETY: `ra` and `rb` hold `w` bytes and x + 16 <= w; unaligned loads.
+            let (va, vb) = unsafe {
+                (
+                    _mm_loadu_si128(ra[x..].as_ptr().cast::<__m128i>()),
+                    _mm_loadu_si128(rb[x..].as_ptr().cast::<__m128i>()),
+                )
+            };
+            acc = _mm_add_epi64(acc, _mm_sad_epu8(va, vb));
+            x += 16;
+        }
+        if x < w {
+            // SAFETY: 8 bytes remain in both rows (w is a multiple of 8).
+            let (va, vb) = unsafe { (load8(&ra[x..]), load8(&rb[x..])) };
+            acc = _mm_add_epi64(acc, _mm_sad_epu8(va, vb));
+        }
+    }
+    let high = _mm_shuffle_epi32::<0b1110>(acc);
+    _mm_cvtsi128_si32(_mm_add_epi64(acc, high)) as u32
+}
+
+/// Loads 8 bytes into the low half of a register.
+///
+/// # Safety
+/// `s` must hold at least 8 bytes.
+#[inline(always)]
+unsafe fn load8(s: &[u8]) -> __m128i {
+    debug_assert!(s.len() >= 8);
+    // SAFETY: the caller guarantees 8 readable bytes; the load is unaligned.
+    unsafe { _mm_loadl_epi64(s.as_ptr().cast::<__m128i>()) }
+}
+
+/// Proof that this CPU runs SSE4.1: only [`Sse41::detect`] makes one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sse41(());
+
+impl Sse41 {
+    pub(crate) fn detect() -> Option<Self> {
+        std::is_x86_feature_detected!("sse4.1").then_some(Self(()))
+    }
+
+    /// Sum of |H D H^T| of the 8x8 difference of the blocks at the starts of `a` and `b`.
+    pub(crate) fn hadamard8(self, a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
+        // SAFETY: `self` exists only when SSE4.1 was detected.
+        unsafe { hadamard8(a, a_stride, b, b_stride) }
+    }
+}
+
+/// # Safety
+/// The CPU must support SSE4.1.
+#[target_feature(enable = "sse4.1")]
+unsafe fn hadamard8(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
+    let mut d = [_mm_setzero_si128(); 8];
+    for (y, row) in d.iter_mut().enumerate() {
+        let (ra, rb) = (&a[y * a_stride..][..8], &b[y * b_stride..][..8]);
+        // SAFETY: both rows hold 8 bytes.
+        let (va, vb) = unsafe { (load8(ra), load8(rb)) };
+        *row = _mm_sub_epi16(_mm_cvtepu8_epi16(va), _mm_cvtepu8_epi16(vb));
+    }
+    // |d| <= 255; after one 8-point pass <= 2040, after two <= 16320: i16 holds it.
+    butterflies(&mut d);
+    transpose(&mut d);
+    butterflies(&mut d);
+    let ones = _mm_set1_epi16(1);
+    let mut acc = _mm_setzero_si128();
+    for row in d {
+        acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_abs_epi16(row), ones));
+    }
+    let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b1110>(acc));
+    let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b0001>(acc));
+    _mm_cvtsi128_si32(acc) as u32
+}
+
+/// The 8-point Walsh-Hadamard transform across the eight registers, lane by lane.
+#[target_feature(enable = "sse4.1")]
+fn butterflies(m: &mut [__m128i; 8]) {
+    let mut h = 1;
+    while h < 8 {
+        for i in (0..8).step_by(2 * h) {
+            for j in i..i + h {
+                let (u, v) = (m[j], m[j + h]);
+                m[j] = _mm_add_epi16(u, v);
+                m[j + h] = _mm_sub_epi16(u, v);
+            }
+        }
+        h *= 2;
+    }
+}
+
+/// Transposes eight rows of eight 16-bit lanes.
+#[target_feature(enable = "sse4.1")]
+fn transpose(m: &mut [__m128i; 8]) {
+    let t = [
+        _mm_unpacklo_epi16(m[0], m[1]),
+        _mm_unpackhi_epi16(m[0], m[1]),
+        _mm_unpacklo_epi16(m[2], m[3]),
+        _mm_unpackhi_epi16(m[2], m[3]),
+        _mm_unpacklo_epi16(m[4], m[5]),
+        _mm_unpackhi_epi16(m[4], m[5]),
+        _mm_unpacklo_epi16(m[6], m[7]),
+        _mm_unpackhi_epi16(m[6], m[7]),
+    ];
+    let u = [
+        _mm_unpacklo_epi32(t[0], t[2]),
+        _mm_unpackhi_epi32(t[0], t[2]),
+        _mm_unpacklo_epi32(t[1], t[3]),
+        _mm_unpackhi_epi32(t[1], t[3]),
+        _mm_unpacklo_epi32(t[4], t[6]),
+        _mm_unpackhi_epi32(t[4], t[6]),
+        _mm_unpacklo_epi32(t[5], t[7]),
+        _mm_unpackhi_epi32(t[5], t[7]),
+    ];
+    *m = [
+        _mm_unpacklo_epi64(u[0], u[4]),
+        _mm_unpackhi_epi64(u[0], u[4]),
+        _mm_unpacklo_epi64(u[1], u[5]),
+        _mm_unpackhi_epi64(u[1], u[5]),
+        _mm_unpacklo_epi64(u[2], u[6]),
+        _mm_unpackhi_epi64(u[2], u[6]),
+        _mm_unpacklo_epi64(u[3], u[7]),
+        _mm_unpackhi_epi64(u[3], u[7]),
+    ];
+}
