@@ -1,42 +1,18 @@
 //! Distortion measures between two 8-bit blocks (source vs prediction or
 //! reconstruction), each given as a slice with its own row stride.
 //!
-//! SAD and the 8x8 Hadamard of SATD have x86-64 kernels (`dist_x86`), chosen once per
-//! process from what the CPU offers; `SOFTVPU_SIMD=scalar` forces the portable code. Other
-//! targets (aarch64 among them) use the portable code, which the compiler vectorises.
+//! SAD and the 8x8 Hadamard of SATD have x86-64 kernels (`x86::dist`), used when
+//! [`crate::cpu::isa`] allows.
 
-use std::sync::OnceLock;
-
-/// The instruction set the distortion kernels run on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Isa {
-    Scalar,
-    /// SSE2 SAD and SSE4.1 Hadamard.
-    X86Sse41,
-}
-
-/// The kernels in use: the best this CPU supports unless `SOFTVPU_SIMD=scalar` (or `off`).
-pub fn isa() -> Isa {
-    static ISA: OnceLock<Isa> = OnceLock::new();
-    *ISA.get_or_init(|| {
-        let forced = std::env::var("SOFTVPU_SIMD")
-            .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "scalar" | "off" | "0"));
-        if forced {
-            return Isa::Scalar;
-        }
-        #[cfg(target_arch = "x86_64")]
-        if crate::dist_x86::Sse41::detect().is_some() {
-            return Isa::X86Sse41;
-        }
-        Isa::Scalar
-    })
-}
+#[cfg(target_arch = "x86_64")]
+use crate::cpu::sse41;
+use crate::cpu::{isa, Isa};
 
 /// Sum of absolute differences over a `w` x `h` block.
 pub fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
     #[cfg(target_arch = "x86_64")]
     if w % 8 == 0 && isa() == Isa::X86Sse41 {
-        return crate::dist_x86::sad(a, a_stride, b, b_stride, w, h);
+        return crate::x86::sad(a, a_stride, b, b_stride, w, h);
     }
     sad_scalar(a, a_stride, b, b_stride, w, h)
 }
@@ -112,14 +88,6 @@ fn sum_tiles(n: usize, hadamard8: impl Fn(usize, usize) -> u32) -> u32 {
         }
     }
     total
-}
-
-/// The SSE4.1 kernels, when [`isa`] chose them.
-#[cfg(target_arch = "x86_64")]
-fn sse41() -> Option<crate::dist_x86::Sse41> {
-    (isa() == Isa::X86Sse41)
-        .then(crate::dist_x86::Sse41::detect)
-        .flatten()
 }
 
 /// Row pairs of a `w` x `h` block.
@@ -300,7 +268,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn x86_kernels_equal_their_scalar_twins() {
-        let Some(cpu) = crate::dist_x86::Sse41::detect() else {
+        let Some(cpu) = crate::x86::Sse41::detect() else {
             eprintln!("no SSE4.1 on this CPU: nothing to compare");
             return;
         };
@@ -318,7 +286,7 @@ mod tests {
             for _ in 0..10 {
                 for a in test_blocks(&mut rng, sa * h) {
                     for b in test_blocks(&mut rng, sb * h) {
-                        let fast = crate::dist_x86::sad(&a, sa, &b, sb, w, h);
+                        let fast = crate::x86::sad(&a, sa, &b, sb, w, h);
                         assert_eq!(fast, sad_scalar(&a, sa, &b, sb, w, h), "sad {w}x{h}");
                         if w >= 8 && h >= 8 {
                             let fast = cpu.hadamard8(&a, sa, &b, sb);
@@ -343,7 +311,7 @@ mod tests {
 
     fn sse41() -> bool {
         #[cfg(target_arch = "x86_64")]
-        return crate::dist_x86::Sse41::detect().is_some();
+        return crate::x86::Sse41::detect().is_some();
         #[cfg(not(target_arch = "x86_64"))]
         false
     }

@@ -3,11 +3,10 @@
 pub mod analysis;
 pub mod bitstream;
 pub mod cabac;
+pub mod cpu;
 pub mod cu;
 pub mod deblock;
 pub mod dist;
-#[cfg(target_arch = "x86_64")]
-mod dist_x86;
 mod edges;
 pub mod encoder;
 pub mod inter_search;
@@ -23,6 +22,8 @@ pub mod scan;
 pub mod syntax;
 pub mod transform;
 mod wavefront;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 pub mod zscan;
 
 pub use encoder::{CodedPicture, ConstantQp, HevcEncoder, HevcSettings, PictureStats, QpPlan};

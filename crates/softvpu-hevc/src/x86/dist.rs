@@ -1,7 +1,6 @@
-//! x86-64 kernels for the distortion measures of `dist`: SAD with SSE2 (part of every
-//! x86-64 CPU) and the 8x8 Hadamard of SATD with SSE4.1 (checked at run time). Each
-//! equals its scalar twin in `dist` exactly; the tests there compare them.
-#![allow(unsafe_code)] // SIMD intrinsics: loads from checked slices, CPU features detected
+//! Distortion kernels: SAD with SSE2 (part of every x86-64 CPU) and the 8x8 Hadamard of
+//! SATD with SSE4.1. Each equals its scalar twin in `dist` exactly; the tests there
+//! compare them.
 
 use std::arch::x86_64::{
     __m128i, _mm_abs_epi16, _mm_add_epi16, _mm_add_epi32, _mm_add_epi64, _mm_cvtepu8_epi16,
@@ -59,32 +58,16 @@ unsafe fn sad_sse2(
 /// # Safety
 /// `s` must hold at least 8 bytes.
 #[inline(always)]
-unsafe fn load8(s: &[u8]) -> __m128i {
+pub(super) unsafe fn load8(s: &[u8]) -> __m128i {
     debug_assert!(s.len() >= 8);
     // SAFETY: the caller guarantees 8 readable bytes; the load is unaligned.
     unsafe { _mm_loadl_epi64(s.as_ptr().cast::<__m128i>()) }
 }
 
-/// Proof that this CPU runs SSE4.1: only [`Sse41::detect`] makes one.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Sse41(());
-
-impl Sse41 {
-    pub(crate) fn detect() -> Option<Self> {
-        std::is_x86_feature_detected!("sse4.1").then_some(Self(()))
-    }
-
-    /// Sum of |H D H^T| of the 8x8 difference of the blocks at the starts of `a` and `b`.
-    pub(crate) fn hadamard8(self, a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
-        // SAFETY: `self` exists only when SSE4.1 was detected.
-        unsafe { hadamard8(a, a_stride, b, b_stride) }
-    }
-}
-
 /// # Safety
 /// The CPU must support SSE4.1.
 #[target_feature(enable = "sse4.1")]
-unsafe fn hadamard8(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
+pub(super) unsafe fn hadamard8(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
     let mut d = [_mm_setzero_si128(); 8];
     for (y, row) in d.iter_mut().enumerate() {
         let (ra, rb) = (&a[y * a_stride..][..8], &b[y * b_stride..][..8]);

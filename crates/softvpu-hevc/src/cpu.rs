@@ -1,0 +1,38 @@
+//! Which SIMD kernels run: chosen once per process from what the CPU offers;
+//! `SOFTVPU_SIMD=scalar` (or `off`) forces the portable code. Targets without kernels of
+//! their own (aarch64 among them) use the portable code, which the compiler vectorises.
+
+use std::sync::OnceLock;
+
+/// The instruction set the SIMD kernels run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    Scalar,
+    /// SSE2 SAD; SSE4.1 Hadamard and luma interpolation.
+    X86Sse41,
+}
+
+/// The kernels in use: the best this CPU supports unless `SOFTVPU_SIMD=scalar` (or `off`).
+pub fn isa() -> Isa {
+    static ISA: OnceLock<Isa> = OnceLock::new();
+    *ISA.get_or_init(|| {
+        let forced = std::env::var("SOFTVPU_SIMD")
+            .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "scalar" | "off" | "0"));
+        if forced {
+            return Isa::Scalar;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if crate::x86::Sse41::detect().is_some() {
+            return Isa::X86Sse41;
+        }
+        Isa::Scalar
+    })
+}
+
+/// The SSE4.1 kernels, when [`isa`] chose them.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn sse41() -> Option<crate::x86::Sse41> {
+    (isa() == Isa::X86Sse41)
+        .then(crate::x86::Sse41::detect)
+        .flatten()
+}

@@ -1,0 +1,159 @@
+//! The luma 8-tap interpolation of `mc` with SSE4.1, eight samples at a time, for blocks
+//! whose width is a multiple of 8. The arithmetic is the scalar code's: 16-bit sums for a
+//! single pass (exact, |sum| <= 112 * 255), 32-bit for the second pass of a 2-D filter.
+
+use std::arch::x86_64::{
+    __m128i, _mm_add_epi16, _mm_add_epi32, _mm_alignr_epi8, _mm_cvtepu8_epi16, _mm_loadu_si128,
+    _mm_madd_epi16, _mm_mullo_epi16, _mm_packs_epi32, _mm_packus_epi16, _mm_set1_epi16,
+    _mm_set1_epi32, _mm_setzero_si128, _mm_srai_epi16, _mm_srai_epi32, _mm_srli_si128,
+    _mm_storel_epi64, _mm_storeu_si128, _mm_unpackhi_epi16, _mm_unpacklo_epi16,
+};
+
+use super::dist::load8;
+
+/// Which passes a block needs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Passes<'t> {
+    Horizontal(&'t [i32; 8]),
+    Vertical(&'t [i32; 8]),
+    Both(&'t [i32; 8], &'t [i32; 8]),
+}
+
+/// Filters the `w` x `h` block of `win` (rows `ww` = w + 7 wide, h + 7 rows, the block's
+/// integer position at (3, 3)) into `out` (stride `w`); `temp` holds the first pass of a
+/// 2-D filter.
+///
+/// # Safety
+/// The CPU must support SSE4.1; `w` must be a multiple of 8.
+#[target_feature(enable = "sse4.1")]
+pub(super) unsafe fn luma(
+    win: &[u8],
+    (w, h): (usize, usize),
+    passes: Passes<'_>,
+    temp: &mut Vec<i16>,
+    out: &mut [u8],
+) {
+    let ww = w + 7;
+    match passes {
+        Passes::Horizontal(tx) => {
+            let taps = tx.map(|t| _mm_set1_epi16(t as i16));
+            for r in 0..h {
+                for i in (0..w).step_by(8) {
+                    // SAFETY: row r + 3 of the window holds ww = w + 7 >= i + 15 samples.
+                    let acc = unsafe { horizontal8(&win[(r + 3) * ww + i..][..15], &taps) };
+                    store8(&mut out[r * w + i..][..8], round6(acc));
+                }
+            }
+        }
+        Passes::Vertical(ty) => {
+            let taps = ty.map(|t| _mm_set1_epi16(t as i16));
+            for r in 0..h {
+                for i in (0..w).step_by(8) {
+                    let mut acc = _mm_setzero_si128();
+                    for (k, t) in taps.iter().enumerate() {
+                        // SAFETY: 8 samples from column i + 3 of row r + k (< ww - 4).
+                        let v = unsafe { load8(&win[(r + k) * ww + i + 3..][..8]) };
+                        acc = _mm_add_epi16(acc, _mm_mullo_epi16(_mm_cvtepu8_epi16(v), *t));
+                    }
+                    store8(&mut out[r * w + i..][..8], round6(acc));
+                }
+            }
+        }
+        Passes::Both(tx, ty) => {
+            let taps = tx.map(|t| _mm_set1_epi16(t as i16));
+            temp.clear();
+            temp.resize(w * (h + 7), 0);
+            for r in 0..h + 7 {
+                for i in (0..w).step_by(8) {
+                    // SAFETY: as for the horizontal pass, on window row r.
+                    let acc = unsafe { horizontal8(&win[r * ww + i..][..15], &taps) };
+                    // SAFETY: `temp` row r holds w >= i + 8 values.
+                    unsafe { store_i16(&mut temp[r * w + i..][..8], acc) };
+                }
+            }
+            // Pairs of vertical taps for 16x16 -> 32-bit multiply-adds.
+            let pairs: [__m128i; 4] = std::array::from_fn(|p| {
+                let (a, b) = (ty[2 * p] as i16 as u16, ty[2 * p + 1] as i16 as u16);
+                _mm_set1_epi32(((u32::from(b) << 16) | u32::from(a)) as i32)
+            });
+            for r in 0..h {
+                for i in (0..w).step_by(8) {
+                    // SAFETY: `temp` rows r..r + 8 hold w >= i + 8 values each.
+                    let sums = unsafe { vertical8_i16(temp, w, r, i, &pairs) };
+                    store8(&mut out[r * w + i..][..8], sums);
+                }
+            }
+        }
+    }
+}
+
+/// `sum_k taps[k] * p[j + k]` for j in 0..8, in 16 bits.
+///
+/// # Safety
+/// SSE4.1; `p` holds 15 samples.
+#[target_feature(enable = "sse4.1")]
+unsafe fn horizontal8(p: &[u8], taps: &[__m128i; 8]) -> __m128i {
+    // SAFETY: p[0..8] and p[7..15] are inside `p`.
+    let (lo, hi) = unsafe { (load8(&p[..8]), load8(&p[7..15])) };
+    let lo = _mm_cvtepu8_epi16(lo); // p[0..8]
+    let hi = _mm_srli_si128::<2>(_mm_cvtepu8_epi16(hi)); // p[8..15], 0
+    let mut acc = _mm_mullo_epi16(lo, taps[0]);
+    acc = _mm_add_epi16(acc, _mm_mullo_epi16(_mm_alignr_epi8::<2>(hi, lo), taps[1]));
+    acc = _mm_add_epi16(acc, _mm_mullo_epi16(_mm_alignr_epi8::<4>(hi, lo), taps[2]));
+    acc = _mm_add_epi16(acc, _mm_mullo_epi16(_mm_alignr_epi8::<6>(hi, lo), taps[3]));
+    acc = _mm_add_epi16(acc, _mm_mullo_epi16(_mm_alignr_epi8::<8>(hi, lo), taps[4]));
+    acc = _mm_add_epi16(acc, _mm_mullo_epi16(_mm_alignr_epi8::<10>(hi, lo), taps[5]));
+    acc = _mm_add_epi16(acc, _mm_mullo_epi16(_mm_alignr_epi8::<12>(hi, lo), taps[6]));
+    _mm_add_epi16(acc, _mm_mullo_epi16(_mm_alignr_epi8::<14>(hi, lo), taps[7]))
+}
+
+/// The second pass of a 2-D filter at (`r`, `i`): ((sum >> 6) + 32) >> 6 as 16 bits.
+///
+/// # Safety
+/// SSE4.1; `temp` holds rows r..r + 8 of `w` values with i + 8 <= w.
+#[target_feature(enable = "sse4.1")]
+unsafe fn vertical8_i16(
+    temp: &[i16],
+    w: usize,
+    r: usize,
+    i: usize,
+    pairs: &[__m128i; 4],
+) -> __m128i {
+    let row = |k: usize| {
+        let s = &temp[(r + k) * w + i..][..8];
+        // SAFETY: `s` holds 8 values (16 bytes); the load is unaligned.
+        unsafe { _mm_loadu_si128(s.as_ptr().cast::<__m128i>()) }
+    };
+    let (mut lo, mut hi) = (_mm_setzero_si128(), _mm_setzero_si128());
+    for (p, taps) in pairs.iter().enumerate() {
+        let (a, b) = (row(2 * p), row(2 * p + 1));
+        lo = _mm_add_epi32(lo, _mm_madd_epi16(_mm_unpacklo_epi16(a, b), *taps));
+        hi = _mm_add_epi32(hi, _mm_madd_epi16(_mm_unpackhi_epi16(a, b), *taps));
+    }
+    let round =
+        |v: __m128i| _mm_srai_epi32::<6>(_mm_add_epi32(_mm_srai_epi32::<6>(v), _mm_set1_epi32(32)));
+    _mm_packs_epi32(round(lo), round(hi))
+}
+
+/// (v + 32) >> 6 of a single-pass sum.
+#[target_feature(enable = "sse4.1")]
+fn round6(v: __m128i) -> __m128i {
+    _mm_srai_epi16::<6>(_mm_add_epi16(v, _mm_set1_epi16(32)))
+}
+
+/// Clamps eight 16-bit values to 0..=255 and stores them.
+#[target_feature(enable = "sse4.1")]
+fn store8(out: &mut [u8], v: __m128i) {
+    let out = &mut out[..8];
+    // SAFETY: `out` holds 8 bytes; the store is unaligned.
+    unsafe { _mm_storel_epi64(out.as_mut_ptr().cast::<__m128i>(), _mm_packus_epi16(v, v)) };
+}
+
+/// # Safety
+/// SSE4.1; `out` holds 8 values.
+#[target_feature(enable = "sse4.1")]
+unsafe fn store_i16(out: &mut [i16], v: __m128i) {
+    let out = &mut out[..8];
+    // SAFETY: `out` holds 8 values (16 bytes); the store is unaligned.
+    unsafe { _mm_storeu_si128(out.as_mut_ptr().cast::<__m128i>(), v) };
+}

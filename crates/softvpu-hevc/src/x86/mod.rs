@@ -1,0 +1,41 @@
+//! x86-64 SIMD kernels. Each has a portable twin it must equal exactly (the tests beside
+//! the twins compare them); [`Sse41`] is the proof, made once by detection, that a kernel
+//! needing SSE4.1 may run.
+#![allow(unsafe_code)] // SIMD intrinsics: loads from checked slices, CPU features detected
+
+pub(crate) mod dist;
+mod mc;
+
+pub(crate) use dist::sad;
+pub(crate) use mc::Passes;
+
+/// Proof that this CPU runs SSE4.1: only [`Sse41::detect`] makes one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sse41(());
+
+impl Sse41 {
+    pub(crate) fn detect() -> Option<Self> {
+        std::is_x86_feature_detected!("sse4.1").then_some(Self(()))
+    }
+
+    /// Sum of |H D H^T| of the 8x8 difference of the blocks at the starts of `a` and `b`.
+    pub(crate) fn hadamard8(self, a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
+        // SAFETY: `self` exists only when SSE4.1 was detected.
+        unsafe { dist::hadamard8(a, a_stride, b, b_stride) }
+    }
+
+    /// The luma interpolation of a `w` x `h` block (w a multiple of 8) from its window;
+    /// see `mc::luma`.
+    pub(crate) fn luma_filter(
+        self,
+        win: &[u8],
+        size: (usize, usize),
+        passes: Passes<'_>,
+        temp: &mut Vec<i16>,
+        out: &mut [u8],
+    ) {
+        assert!(size.0 % 8 == 0 && win.len() >= (size.0 + 7) * (size.1 + 7));
+        // SAFETY: `self` exists only when SSE4.1 was detected; the width is checked.
+        unsafe { mc::luma(win, size, passes, temp, out) }
+    }
+}
