@@ -109,90 +109,111 @@ impl Interpolator {
     ) {
         let back = (N / 2 - 1) as i32;
         let (ww, wh) = (w + N - 1, h + N - 1);
-        gather(
-            reference,
-            origin.0 - back,
-            origin.1 - back,
-            ww,
-            wh,
-            &mut self.window,
-        );
+        let (x0, y0) = (origin.0 - back, origin.1 - back);
+        // Inside the picture the window is the reference itself; only blocks reaching
+        // past an edge need a copy with the edge samples repeated.
+        let inside = x0 >= 0
+            && y0 >= 0
+            && x0 as usize + ww <= reference.width
+            && y0 as usize + wh <= reference.height;
+        let win = if inside {
+            let start = y0 as usize * reference.stride + x0 as usize;
+            Window {
+                data: &reference.data[start..],
+                stride: reference.stride,
+            }
+        } else {
+            gather(reference, x0, y0, ww, wh, &mut self.window);
+            Window {
+                data: &self.window,
+                stride: ww,
+            }
+        };
         #[cfg(target_arch = "x86_64")]
         if let Some(passes) = simd_passes(tx, ty, phase, w) {
             if let Some(cpu) = crate::cpu::sse41() {
                 let out = &mut out[..w * h];
-                cpu.luma_filter(&self.window, (w, h), passes, &mut self.temp, out);
+                cpu.luma_filter(win.data, win.stride, (w, h), passes, &mut self.temp, out);
                 return;
             }
         }
-        self.filter_window(w, h, tx, ty, phase, out);
+        filter_window(win, &mut self.temp, w, h, tx, ty, phase, out);
     }
+}
 
-    /// The portable filter over the gathered window.
-    fn filter_window<const N: usize>(
-        &mut self,
-        w: usize,
-        h: usize,
-        tx: &[i32; N],
-        ty: &[i32; N],
-        phase: (usize, usize),
-        out: &mut [u8],
-    ) {
-        let (ww, wh) = (w + N - 1, h + N - 1);
-        let win = &self.window;
-        let c0 = N / 2 - 1;
-        match phase {
-            (0, 0) => {
-                for r in 0..h {
-                    out[r * w..][..w].copy_from_slice(&win[(r + c0) * ww + c0..][..w]);
+/// Samples around a block, rows `stride` apart.
+#[derive(Clone, Copy)]
+struct Window<'a> {
+    data: &'a [u8],
+    stride: usize,
+}
+
+/// The portable filter over the window of a block.
+#[allow(clippy::too_many_arguments)]
+fn filter_window<const N: usize>(
+    win: Window<'_>,
+    temp: &mut Vec<i16>,
+    w: usize,
+    h: usize,
+    tx: &[i32; N],
+    ty: &[i32; N],
+    phase: (usize, usize),
+    out: &mut [u8],
+) {
+    let (ww, wh, span) = (win.stride, h + N - 1, w + N - 1);
+    let win = win.data;
+    let c0 = N / 2 - 1;
+    match phase {
+        (0, 0) => {
+            for r in 0..h {
+                out[r * w..][..w].copy_from_slice(&win[(r + c0) * ww + c0..][..w]);
+            }
+        }
+        (_, 0) => {
+            for r in 0..h {
+                let row = &win[(r + c0) * ww..][..span];
+                for (o, taps) in out[r * w..][..w].iter_mut().zip(row.windows(N)) {
+                    *o = clip6(i32::from(dot16(tx, taps)));
                 }
             }
-            (_, 0) => {
-                for r in 0..h {
-                    let row = &win[(r + c0) * ww..][..ww];
-                    for (o, taps) in out[r * w..][..w].iter_mut().zip(row.windows(N)) {
-                        *o = clip6(i32::from(dot16(tx, taps)));
+        }
+        (0, _) => {
+            let mut acc = [0i32; 64];
+            for r in 0..h {
+                let acc = &mut acc[..w];
+                acc.fill(0);
+                for (k, &t) in ty.iter().enumerate() {
+                    let row = &win[(r + k) * ww + c0..][..w];
+                    for (a, &v) in acc.iter_mut().zip(row) {
+                        *a += t * i32::from(v);
                     }
+                }
+                for (o, &a) in out[r * w..][..w].iter_mut().zip(acc.iter()) {
+                    *o = clip6(a);
                 }
             }
-            (0, _) => {
-                let mut acc = [0i32; 64];
-                for r in 0..h {
-                    let acc = &mut acc[..w];
-                    acc.fill(0);
-                    for (k, &t) in ty.iter().enumerate() {
-                        let row = &win[(r + k) * ww + c0..][..w];
-                        for (a, &v) in acc.iter_mut().zip(row) {
-                            *a += t * i32::from(v);
-                        }
-                    }
-                    for (o, &a) in out[r * w..][..w].iter_mut().zip(acc.iter()) {
-                        *o = clip6(a);
-                    }
+        }
+        _ => {
+            temp.clear();
+            temp.resize(wh * w, 0);
+            for r in 0..wh {
+                let row = &win[r * ww..][..span];
+                for (t, taps) in temp[r * w..][..w].iter_mut().zip(row.windows(N)) {
+                    *t = dot16(tx, taps);
                 }
             }
-            _ => {
-                self.temp.clear();
-                self.temp.resize(wh * w, 0);
-                for r in 0..wh {
-                    let row = &win[r * ww..][..ww];
-                    for (t, taps) in self.temp[r * w..][..w].iter_mut().zip(row.windows(N)) {
-                        *t = dot16(tx, taps);
+            let mut acc = [0i32; 64];
+            for r in 0..h {
+                let acc = &mut acc[..w];
+                acc.fill(0);
+                for (k, &t) in ty.iter().enumerate() {
+                    let row = &temp[(r + k) * w..][..w];
+                    for (a, &v) in acc.iter_mut().zip(row) {
+                        *a += t * i32::from(v);
                     }
                 }
-                let mut acc = [0i32; 64];
-                for r in 0..h {
-                    let acc = &mut acc[..w];
-                    acc.fill(0);
-                    for (k, &t) in ty.iter().enumerate() {
-                        let row = &self.temp[(r + k) * w..][..w];
-                        for (a, &v) in acc.iter_mut().zip(row) {
-                            *a += t * i32::from(v);
-                        }
-                    }
-                    for (o, &a) in out[r * w..][..w].iter_mut().zip(acc.iter()) {
-                        *o = clip6(a >> 6);
-                    }
+                for (o, &a) in out[r * w..][..w].iter_mut().zip(acc.iter()) {
+                    *o = clip6(a >> 6);
                 }
             }
         }
@@ -344,7 +365,12 @@ mod tests {
         );
         gather(p, x0 - 3, y0 - 3, w + 7, h + 7, &mut ip.window);
         let mut out = vec![0u8; w * h];
-        ip.filter_window(w, h, &LUMA_TAPS[fx], &LUMA_TAPS[fy], (fx, fy), &mut out);
+        let win = Window {
+            data: &ip.window,
+            stride: w + 7,
+        };
+        let taps = (&LUMA_TAPS[fx], &LUMA_TAPS[fy]);
+        filter_window(win, &mut ip.temp, w, h, taps.0, taps.1, (fx, fy), &mut out);
         out
     }
 

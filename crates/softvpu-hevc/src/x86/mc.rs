@@ -19,27 +19,27 @@ pub(crate) enum Passes<'t> {
     Both(&'t [i32; 8], &'t [i32; 8]),
 }
 
-/// Filters the `w` x `h` block of `win` (rows `ww` = w + 7 wide, h + 7 rows, the block's
-/// integer position at (3, 3)) into `out` (stride `w`); `temp` holds the first pass of a
-/// 2-D filter.
+/// Filters the `w` x `h` block of `win` (h + 7 rows of w + 7 samples, `ww` apart, the
+/// block's integer position at (3, 3)) into `out` (stride `w`); `temp` holds the first
+/// pass of a 2-D filter.
 ///
 /// # Safety
 /// The CPU must support SSE4.1; `w` must be a multiple of 8.
 #[target_feature(enable = "sse4.1")]
 pub(super) unsafe fn luma(
     win: &[u8],
+    ww: usize,
     (w, h): (usize, usize),
     passes: Passes<'_>,
     temp: &mut Vec<i16>,
     out: &mut [u8],
 ) {
-    let ww = w + 7;
     match passes {
         Passes::Horizontal(tx) => {
             let taps = tx.map(|t| _mm_set1_epi16(t as i16));
             for r in 0..h {
                 for i in (0..w).step_by(8) {
-                    // SAFETY: row r + 3 of the window holds ww = w + 7 >= i + 15 samples.
+                    // SAFETY: row r + 3 of the window holds w + 7 >= i + 15 samples.
                     let acc = unsafe { horizontal8(&win[(r + 3) * ww + i..][..15], &taps) };
                     store8(&mut out[r * w + i..][..8], round6(acc));
                 }

@@ -29,13 +29,15 @@ impl Sse41 {
     pub(crate) fn luma_filter(
         self,
         win: &[u8],
+        stride: usize,
         size: (usize, usize),
         passes: Passes<'_>,
         temp: &mut Vec<i16>,
         out: &mut [u8],
     ) {
-        assert!(size.0 % 8 == 0 && win.len() >= (size.0 + 7) * (size.1 + 7));
-        // SAFETY: `self` exists only when SSE4.1 was detected; the width is checked.
-        unsafe { mc::luma(win, size, passes, temp, out) }
+        assert!(size.0 % 8 == 0 && stride >= size.0 + 7);
+        assert!(win.len() >= stride * (size.1 + 6) + size.0 + 7);
+        // SAFETY: `self` exists only when SSE4.1 was detected; the sizes are checked.
+        unsafe { mc::luma(win, stride, size, passes, temp, out) }
     }
 }

@@ -17,11 +17,19 @@ const SLOPE_P: f64 = std::f64::consts::LN_2 / 4.5;
 const PRIOR_I_BITS_PER_COMPLEXITY_QP32: f64 = 0.11;
 /// P pictures start from the intra model scaled by this.
 const PRIOR_P_RATIO: f64 = 0.6;
+/// Before any P picture was coded: an IDR's size over a P picture's (camera content at
+/// QPs 24..40 measures 7..15).
+const PRIOR_IDR_RATIO: f64 = 10.0;
 /// An IDR is planned at this many QPs below the recent P pictures.
 const IDR_QP_OFFSET: f64 = 3.0;
 /// The most an IDR may differ from the one before, as a share of its period's budget:
 /// every one-second window holds one IDR, so a jump in IDR size is a jump in the rate.
 const IDR_STEP: f64 = 0.08;
+/// An open-loop picture is corrected only once it has spent this many times its target.
+const OPEN_LOOP_LIMIT: f64 = 1.5;
+/// How far the CTU QPs of a picture may move from its base QP to follow its budget.
+const MAX_RAISE: f64 = 3.0;
+const MAX_LOWER: f64 = 2.0;
 /// CTU size of the encoder.
 const CTB: usize = 64;
 
@@ -69,6 +77,9 @@ impl HevcRate {
         } else {
             complexity.inter_total()
         };
+        // The first picture has no model to trust: it is coded at the planned QP and only
+        // held back from overflowing; what it takes teaches the model.
+        let open_loop = idr && !self.intra.is_some_and(|m| m.trained());
         let model = self.model(idr);
         let target = self.target(idr, &model, cost);
         let (lo, hi) = self.range();
@@ -87,6 +98,7 @@ impl HevcRate {
         FramePlan::new(PlanInputs {
             complexity: &complexity,
             idr,
+            open_loop,
             cost,
             target,
             ceiling,
@@ -156,7 +168,7 @@ impl HevcRate {
                     (Some(p), Some(qp)) if p.trained() => {
                         model.bits(cost, qp - IDR_QP_OFFSET) / p.bits(self.last_p_complexity, qp)
                     }
-                    _ => 6.0,
+                    _ => PRIOR_IDR_RATIO,
                 }
                 .clamp(1.5, 25.0);
                 let budget = (period * base - self.buffer.debt()).max(period * base * 0.5);
@@ -196,6 +208,7 @@ fn model_slope(idr: bool) -> f64 {
 struct PlanInputs<'a> {
     complexity: &'a Complexity,
     idr: bool,
+    open_loop: bool,
     cost: f64,
     target: f64,
     ceiling: f64,
@@ -212,6 +225,8 @@ struct PlanInputs<'a> {
 #[derive(Debug)]
 pub(crate) struct FramePlan {
     pub idr: bool,
+    /// Keep the base QP until the picture spends [`OPEN_LOOP_LIMIT`] times its target.
+    open_loop: bool,
     /// The complexity the size model is keyed on.
     cost: f64,
     target: f64,
@@ -251,6 +266,7 @@ impl FramePlan {
             .collect();
         Self {
             idr: inp.idr,
+            open_loop: inp.open_loop,
             cost: inp.cost,
             target: inp.target,
             ceiling: inp.ceiling,
@@ -271,7 +287,7 @@ impl FramePlan {
     /// The base QP for the rest of the picture, from what the coded CTUs spent (`spent`
     /// bits; `spent_at_q0` the same scaled to `q0`) against their plan (`planned`).
     fn corrected_qp(&self, spent: f64, spent_at_q0: f64, planned: f64) -> f64 {
-        if planned <= 0.0 {
+        if planned <= 0.0 || (self.open_loop && spent < OPEN_LOOP_LIMIT * self.target) {
             return self.q0;
         }
         // How far the coded CTUs were off their plan (damped while little is known).
@@ -282,11 +298,14 @@ impl FramePlan {
         if remaining_at_q0 <= 0.0 {
             return self.q0;
         }
+        // Within a picture the QP moves little: uneven QPs cost quality, and what one
+        // picture misses the next one's plan makes up. The buffer guard in `ctu_qp`
+        // handles real overflow.
         if left <= 0.05 * self.target {
-            return self.q0 + 8.0;
+            return self.q0 + MAX_RAISE;
         }
         let q = self.q0 + (remaining_at_q0 / left).ln() / self.slope;
-        q.clamp(self.q0 - 3.0, self.q0 + 8.0)
+        q.clamp(self.q0 - MAX_LOWER, self.q0 + MAX_RAISE)
     }
 }
 
