@@ -30,6 +30,10 @@ const OPEN_LOOP_LIMIT: f64 = 1.5;
 /// How far the CTU QPs of a picture may move from its base QP to follow its budget.
 const MAX_RAISE: f64 = 3.0;
 const MAX_LOWER: f64 = 2.0;
+/// When the coded CTUs cost this many times their plan (a scene the model has not seen),
+/// the QP may rise as far as [`BIG_RAISE`] to keep the picture near its budget.
+const BIG_MISS: f64 = 1.5;
+const BIG_RAISE: f64 = 10.0;
 /// CTU size of the encoder.
 const CTB: usize = 64;
 
@@ -298,14 +302,20 @@ impl FramePlan {
         if remaining_at_q0 <= 0.0 {
             return self.q0;
         }
-        // Within a picture the QP moves little: uneven QPs cost quality, and what one
-        // picture misses the next one's plan makes up. The buffer guard in `ctu_qp`
-        // handles real overflow.
+        // Within a picture the QP moves little: uneven QPs cost quality, and a small miss
+        // the next picture's plan makes up. A large one (new content) is corrected here.
+        let surprised = miss > BIG_MISS;
+        // A first picture has no model to miss; it only must not run away.
+        let raise = if surprised && !self.open_loop {
+            BIG_RAISE
+        } else {
+            MAX_RAISE
+        };
         if left <= 0.05 * self.target {
-            return self.q0 + MAX_RAISE;
+            return self.q0 + raise;
         }
         let q = self.q0 + (remaining_at_q0 / left).ln() / self.slope;
-        q.clamp(self.q0 - MAX_LOWER, self.q0 + MAX_RAISE)
+        q.clamp(self.q0 - MAX_LOWER, self.q0 + raise)
     }
 }
 
