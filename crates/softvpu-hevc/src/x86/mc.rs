@@ -9,7 +9,7 @@ use std::arch::x86_64::{
     _mm_storel_epi64, _mm_storeu_si128, _mm_unpackhi_epi16, _mm_unpacklo_epi16,
 };
 
-use super::dist::load8;
+use std::arch::x86_64::_mm_loadl_epi64;
 
 /// Which passes a block needs.
 #[derive(Clone, Copy, Debug)]
@@ -24,7 +24,9 @@ pub(crate) enum Passes<'t> {
 /// pass of a 2-D filter.
 ///
 /// # Safety
-/// The CPU must support SSE4.1; `w` must be a multiple of 8.
+/// The CPU must support SSE4.1; `w` must be a multiple of 8, `win` must hold
+/// `ww * (h + 6) + w + 7` samples and `out` `w * h`. Every access below stays inside
+/// those bounds (checked once here instead of at each load).
 #[target_feature(enable = "sse4.1")]
 pub(super) unsafe fn luma(
     win: &[u8],
@@ -34,14 +36,18 @@ pub(super) unsafe fn luma(
     temp: &mut Vec<i16>,
     out: &mut [u8],
 ) {
+    debug_assert!(w % 8 == 0 && win.len() >= ww * (h + 6) + w + 7 && out.len() >= w * h);
+    let (src, dst) = (win.as_ptr(), out.as_mut_ptr());
     match passes {
         Passes::Horizontal(tx) => {
             let taps = tx.map(|t| _mm_set1_epi16(t as i16));
             for r in 0..h {
                 for i in (0..w).step_by(8) {
-                    // SAFETY: row r + 3 of the window holds w + 7 >= i + 15 samples.
-                    let acc = unsafe { horizontal8(&win[(r + 3) * ww + i..][..15], &taps) };
-                    store8(&mut out[r * w + i..][..8], round6(acc));
+                    // SAFETY: row r + 3 holds w + 7 >= i + 15 samples; out row r holds w.
+                    unsafe {
+                        let acc = horizontal8(src.add((r + 3) * ww + i), &taps);
+                        store8(dst.add(r * w + i), round6(acc));
+                    }
                 }
             }
         }
@@ -51,11 +57,12 @@ pub(super) unsafe fn luma(
                 for i in (0..w).step_by(8) {
                     let mut acc = _mm_setzero_si128();
                     for (k, t) in taps.iter().enumerate() {
-                        // SAFETY: 8 samples from column i + 3 of row r + k (< ww - 4).
-                        let v = unsafe { load8(&win[(r + k) * ww + i + 3..][..8]) };
+                        // SAFETY: 8 samples from column i + 3 <= w - 5 of row r + k <= h + 6.
+                        let v = unsafe { load8(src.add((r + k) * ww + i + 3)) };
                         acc = _mm_add_epi16(acc, _mm_mullo_epi16(_mm_cvtepu8_epi16(v), *t));
                     }
-                    store8(&mut out[r * w + i..][..8], round6(acc));
+                    // SAFETY: out row r holds w >= i + 8 samples.
+                    unsafe { store8(dst.add(r * w + i), round6(acc)) };
                 }
             }
         }
@@ -63,12 +70,15 @@ pub(super) unsafe fn luma(
             let taps = tx.map(|t| _mm_set1_epi16(t as i16));
             temp.clear();
             temp.resize(w * (h + 7), 0);
+            let tmp = temp.as_mut_ptr();
             for r in 0..h + 7 {
                 for i in (0..w).step_by(8) {
-                    // SAFETY: as for the horizontal pass, on window row r.
-                    let acc = unsafe { horizontal8(&win[r * ww + i..][..15], &taps) };
-                    // SAFETY: `temp` row r holds w >= i + 8 values.
-                    unsafe { store_i16(&mut temp[r * w + i..][..8], acc) };
+                    // SAFETY: window row r holds w + 7 >= i + 15 samples; `temp` has h + 7
+                    // rows of w values.
+                    unsafe {
+                        let acc = horizontal8(src.add(r * ww + i), &taps);
+                        _mm_storeu_si128(tmp.add(r * w + i).cast::<__m128i>(), acc);
+                    }
                 }
             }
             // Pairs of vertical taps for 16x16 -> 32-bit multiply-adds.
@@ -76,11 +86,14 @@ pub(super) unsafe fn luma(
                 let (a, b) = (ty[2 * p] as i16 as u16, ty[2 * p + 1] as i16 as u16);
                 _mm_set1_epi32(((u32::from(b) << 16) | u32::from(a)) as i32)
             });
+            let tmp = temp.as_ptr();
             for r in 0..h {
                 for i in (0..w).step_by(8) {
-                    // SAFETY: `temp` rows r..r + 8 hold w >= i + 8 values each.
-                    let sums = unsafe { vertical8_i16(temp, w, r, i, &pairs) };
-                    store8(&mut out[r * w + i..][..8], sums);
+                    // SAFETY: `temp` rows r..r + 8 hold w >= i + 8 values; out row r holds w.
+                    unsafe {
+                        let sums = vertical8_i16(tmp.add(r * w + i), w, &pairs);
+                        store8(dst.add(r * w + i), sums);
+                    }
                 }
             }
         }
@@ -90,11 +103,11 @@ pub(super) unsafe fn luma(
 /// `sum_k taps[k] * p[j + k]` for j in 0..8, in 16 bits.
 ///
 /// # Safety
-/// SSE4.1; `p` holds 15 samples.
+/// SSE4.1; `p` points at 15 readable samples.
 #[target_feature(enable = "sse4.1")]
-unsafe fn horizontal8(p: &[u8], taps: &[__m128i; 8]) -> __m128i {
-    // SAFETY: p[0..8] and p[7..15] are inside `p`.
-    let (lo, hi) = unsafe { (load8(&p[..8]), load8(&p[7..15])) };
+unsafe fn horizontal8(p: *const u8, taps: &[__m128i; 8]) -> __m128i {
+    // SAFETY: p[0..8] and p[7..15] are readable.
+    let (lo, hi) = unsafe { (load8(p), load8(p.add(7))) };
     let lo = _mm_cvtepu8_epi16(lo); // p[0..8]
     let hi = _mm_srli_si128::<2>(_mm_cvtepu8_epi16(hi)); // p[8..15], 0
     let mut acc = _mm_mullo_epi16(lo, taps[0]);
@@ -107,26 +120,18 @@ unsafe fn horizontal8(p: &[u8], taps: &[__m128i; 8]) -> __m128i {
     _mm_add_epi16(acc, _mm_mullo_epi16(_mm_alignr_epi8::<14>(hi, lo), taps[7]))
 }
 
-/// The second pass of a 2-D filter at (`r`, `i`): ((sum >> 6) + 32) >> 6 as 16 bits.
+/// The second pass of a 2-D filter from the first-pass rows at `p`, `w` apart:
+/// ((sum >> 6) + 32) >> 6 as 16 bits.
 ///
 /// # Safety
-/// SSE4.1; `temp` holds rows r..r + 8 of `w` values with i + 8 <= w.
+/// SSE4.1; `p` points at 8 rows of 8 readable values, `w` apart.
 #[target_feature(enable = "sse4.1")]
-unsafe fn vertical8_i16(
-    temp: &[i16],
-    w: usize,
-    r: usize,
-    i: usize,
-    pairs: &[__m128i; 4],
-) -> __m128i {
-    let row = |k: usize| {
-        let s = &temp[(r + k) * w + i..][..8];
-        // SAFETY: `s` holds 8 values (16 bytes); the load is unaligned.
-        unsafe { _mm_loadu_si128(s.as_ptr().cast::<__m128i>()) }
-    };
+unsafe fn vertical8_i16(p: *const i16, w: usize, pairs: &[__m128i; 4]) -> __m128i {
+    // SAFETY: row k < 8 of 8 values is readable (the caller's promise).
+    let row = |k: usize| unsafe { _mm_loadu_si128(p.add(k * w).cast::<__m128i>()) };
     let (mut lo, mut hi) = (_mm_setzero_si128(), _mm_setzero_si128());
-    for (p, taps) in pairs.iter().enumerate() {
-        let (a, b) = (row(2 * p), row(2 * p + 1));
+    for (q, taps) in pairs.iter().enumerate() {
+        let (a, b) = (row(2 * q), row(2 * q + 1));
         lo = _mm_add_epi32(lo, _mm_madd_epi16(_mm_unpacklo_epi16(a, b), *taps));
         hi = _mm_add_epi32(hi, _mm_madd_epi16(_mm_unpackhi_epi16(a, b), *taps));
     }
@@ -135,25 +140,28 @@ unsafe fn vertical8_i16(
     _mm_packs_epi32(round(lo), round(hi))
 }
 
+/// Loads 8 samples into the low half of a register.
+///
+/// # Safety
+/// `p` points at 8 readable bytes.
+#[inline(always)]
+unsafe fn load8(p: *const u8) -> __m128i {
+    // SAFETY: the caller's promise; the load is unaligned.
+    unsafe { _mm_loadl_epi64(p.cast::<__m128i>()) }
+}
+
 /// (v + 32) >> 6 of a single-pass sum.
 #[target_feature(enable = "sse4.1")]
 fn round6(v: __m128i) -> __m128i {
     _mm_srai_epi16::<6>(_mm_add_epi16(v, _mm_set1_epi16(32)))
 }
 
-/// Clamps eight 16-bit values to 0..=255 and stores them.
-#[target_feature(enable = "sse4.1")]
-fn store8(out: &mut [u8], v: __m128i) {
-    let out = &mut out[..8];
-    // SAFETY: `out` holds 8 bytes; the store is unaligned.
-    unsafe { _mm_storel_epi64(out.as_mut_ptr().cast::<__m128i>(), _mm_packus_epi16(v, v)) };
-}
-
+/// Clamps eight 16-bit values to 0..=255 and stores them at `p`.
+///
 /// # Safety
-/// SSE4.1; `out` holds 8 values.
+/// SSE4.1; `p` points at 8 writable bytes.
 #[target_feature(enable = "sse4.1")]
-unsafe fn store_i16(out: &mut [i16], v: __m128i) {
-    let out = &mut out[..8];
-    // SAFETY: `out` holds 8 values (16 bytes); the store is unaligned.
-    unsafe { _mm_storeu_si128(out.as_mut_ptr().cast::<__m128i>(), v) };
+unsafe fn store8(p: *mut u8, v: __m128i) {
+    // SAFETY: the caller's promise; the store is unaligned.
+    unsafe { _mm_storel_epi64(p.cast::<__m128i>(), _mm_packus_epi16(v, v)) };
 }

@@ -37,6 +37,7 @@ impl Sse41 {
     ) {
         assert!(size.0 % 8 == 0 && stride >= size.0 + 7);
         assert!(win.len() >= stride * (size.1 + 6) + size.0 + 7);
+        assert!(out.len() >= size.0 * size.1);
         // SAFETY: `self` exists only when SSE4.1 was detected; the sizes are checked.
         unsafe { mc::luma(win, stride, size, passes, temp, out) }
     }
