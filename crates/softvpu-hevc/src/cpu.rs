@@ -10,6 +10,8 @@ pub enum Isa {
     Scalar,
     /// SSE2 SAD; SSE4.1 Hadamard and luma interpolation.
     X86Sse41,
+    /// The SSE4.1 kernels, and the transforms compiled for AVX2.
+    X86Avx2,
 }
 
 /// The kernels in use: the best this CPU supports unless `SOFTVPU_SIMD=scalar` (or `off`).
@@ -22,6 +24,10 @@ pub fn isa() -> Isa {
             return Isa::Scalar;
         }
         #[cfg(target_arch = "x86_64")]
+        if crate::x86::Avx2::detect().is_some() {
+            return Isa::X86Avx2;
+        }
+        #[cfg(target_arch = "x86_64")]
         if crate::x86::Sse41::detect().is_some() {
             return Isa::X86Sse41;
         }
@@ -32,7 +38,15 @@ pub fn isa() -> Isa {
 /// The SSE4.1 kernels, when [`isa`] chose them.
 #[cfg(target_arch = "x86_64")]
 pub(crate) fn sse41() -> Option<crate::x86::Sse41> {
-    (isa() == Isa::X86Sse41)
+    (isa() != Isa::Scalar)
         .then(crate::x86::Sse41::detect)
+        .flatten()
+}
+
+/// The AVX2 builds of portable code, when [`isa`] chose them.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn avx2() -> Option<crate::x86::Avx2> {
+    (isa() == Isa::X86Avx2)
+        .then(crate::x86::Avx2::detect)
         .flatten()
 }

@@ -11,7 +11,7 @@ use crate::cpu::{isa, Isa};
 /// Sum of absolute differences over a `w` x `h` block.
 pub fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
     #[cfg(target_arch = "x86_64")]
-    if w % 8 == 0 && isa() == Isa::X86Sse41 {
+    if w % 8 == 0 && isa() != Isa::Scalar {
         return crate::x86::sad(a, a_stride, b, b_stride, w, h);
     }
     sad_scalar(a, a_stride, b, b_stride, w, h)
@@ -301,7 +301,9 @@ mod tests {
     #[test]
     fn the_kernels_in_use_are_the_best_available() {
         let forced = std::env::var("SOFTVPU_SIMD").is_ok_and(|v| v == "scalar");
-        let expected = if cfg!(target_arch = "x86_64") && !forced && sse41() {
+        let expected = if cfg!(target_arch = "x86_64") && !forced && avx2() {
+            Isa::X86Avx2
+        } else if cfg!(target_arch = "x86_64") && !forced && sse41() {
             Isa::X86Sse41
         } else {
             Isa::Scalar
@@ -312,6 +314,13 @@ mod tests {
     fn sse41() -> bool {
         #[cfg(target_arch = "x86_64")]
         return crate::x86::Sse41::detect().is_some();
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+
+    fn avx2() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        return crate::x86::Avx2::detect().is_some();
         #[cfg(not(target_arch = "x86_64"))]
         false
     }

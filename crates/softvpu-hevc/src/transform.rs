@@ -113,13 +113,23 @@ const ODD32: [[i32; 16]; 16] = odd_rows();
 /// `log2 - 1`, then columns with shift `log2 + 6`). `dst` selects DST-VII (4x4 only).
 /// Residual magnitudes up to 4095 cannot overflow (8-bit residuals are within ±255).
 pub fn forward(residual: &[i16], coeffs: &mut [i32], log2_size: u32, dst: bool) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(cpu) = crate::cpu::avx2() {
+        return cpu.forward(residual, coeffs, log2_size, dst);
+    }
+    forward_portable(residual, coeffs, log2_size, dst);
+}
+
+/// [`forward`] in portable code (also built for AVX2 by `x86::multiversion`).
+#[inline(always)]
+pub(crate) fn forward_portable(residual: &[i16], coeffs: &mut [i32], log2_size: u32, dst: bool) {
     check_size(log2_size, dst);
     match log2_size {
-        2 if dst => forward_2d(residual, coeffs, 2, dst_fwd4),
-        2 => forward_2d(residual, coeffs, 2, dct_fwd4),
-        3 => forward_2d(residual, coeffs, 3, dct_fwd8),
-        4 => forward_2d(residual, coeffs, 4, dct_fwd16),
-        _ => forward_2d(residual, coeffs, 5, dct_fwd32),
+        2 if dst => forward_2d::<4, DstFwd4>(residual, coeffs, 2),
+        2 => forward_2d::<4, DctFwd4>(residual, coeffs, 2),
+        3 => forward_2d::<8, DctFwd8>(residual, coeffs, 3),
+        4 => forward_2d::<16, DctFwd16>(residual, coeffs, 4),
+        _ => forward_2d::<32, DctFwd32>(residual, coeffs, 5),
     }
 }
 
@@ -127,6 +137,16 @@ pub fn forward(residual: &[i16], coeffs: &mut [i32], log2_size: u32, dst: bool) 
 /// `(x + 64) >> 7` clipped to 16 bits, then rows, then `(x + 2048) >> 12`.
 /// Coefficients must lie in [-32768, 32767] (as `quant::dequantize` produces).
 pub fn inverse(coeffs: &[i32], residual: &mut [i16], log2_size: u32, dst: bool) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(cpu) = crate::cpu::avx2() {
+        return cpu.inverse(coeffs, residual, log2_size, dst);
+    }
+    inverse_portable(coeffs, residual, log2_size, dst);
+}
+
+/// [`inverse`] in portable code (also built for AVX2 by `x86::multiversion`).
+#[inline(always)]
+pub(crate) fn inverse_portable(coeffs: &[i32], residual: &mut [i16], log2_size: u32, dst: bool) {
     let n = check_size(log2_size, dst);
     let (coeffs, residual) = (&coeffs[..n * n], &mut residual[..n * n]);
     debug_assert!(coeffs.iter().all(|c| (COEFF_MIN..=COEFF_MAX).contains(c)));
@@ -135,11 +155,11 @@ pub fn inverse(coeffs: &[i32], residual: &mut [i16], log2_size: u32, dst: bool) 
         return;
     }
     match log2_size {
-        2 if dst => inverse_2d(coeffs, residual, dst_inv4),
-        2 => inverse_2d(coeffs, residual, dct_inv4),
-        3 => inverse_2d(coeffs, residual, dct_inv8),
-        4 => inverse_2d(coeffs, residual, dct_inv16),
-        _ => inverse_2d(coeffs, residual, dct_inv32),
+        2 if dst => inverse_2d::<4, DstInv4>(coeffs, residual),
+        2 => inverse_2d::<4, DctInv4>(coeffs, residual),
+        3 => inverse_2d::<8, DctInv8>(coeffs, residual),
+        4 => inverse_2d::<16, DctInv16>(coeffs, residual),
+        _ => inverse_2d::<32, DctInv32>(coeffs, residual),
     }
 }
 
@@ -149,6 +169,7 @@ pub fn inverse_dc(dc: i32) -> i16 {
     clip_i16((64 * g + 2048) >> 12)
 }
 
+#[inline(always)]
 fn check_size(log2_size: u32, dst: bool) -> usize {
     assert!(
         (2..=5).contains(&log2_size),
@@ -158,25 +179,52 @@ fn check_size(log2_size: u32, dst: bool) -> usize {
     1 << log2_size
 }
 
-#[inline]
+#[inline(always)]
 fn round_shift(x: i32, shift: u32) -> i32 {
     (x + (1 << (shift - 1))) >> shift
 }
 
-#[inline]
+#[inline(always)]
 fn clip_i16(x: i32) -> i16 {
     // Lossless after the clamp.
     x.clamp(COEFF_MIN, COEFF_MAX) as i16
 }
 
+/// One 1-D pass of a transform, as a type so that the 2-D loops inline it (a closure
+/// would stay a separate function, compiled without the caller's target features).
+trait Pass<const N: usize> {
+    fn apply(s: &[i32; N]) -> [i32; N];
+}
+
+macro_rules! passes {
+    ($($name:ident<$n:literal> = $f:ident;)*) => {$(
+        struct $name;
+        impl Pass<$n> for $name {
+            #[inline(always)]
+            fn apply(s: &[i32; $n]) -> [i32; $n] {
+                $f(s)
+            }
+        }
+    )*};
+}
+
+passes! {
+    DstFwd4<4> = dst_fwd4;
+    DctFwd4<4> = dct_fwd4;
+    DctFwd8<8> = dct_fwd8;
+    DctFwd16<16> = dct_fwd16;
+    DctFwd32<32> = dct_fwd32;
+    DstInv4<4> = dst_inv4;
+    DctInv4<4> = dct_inv4;
+    DctInv8<8> = dct_inv8;
+    DctInv16<16> = dct_inv16;
+    DctInv32<32> = dct_inv32;
+}
+
 /// Rows then columns, each 1-D pass by `f` (out[k] = sum_i M[k][i] * in[i]).
 #[inline(always)]
-fn forward_2d<const N: usize>(
-    residual: &[i16],
-    coeffs: &mut [i32],
-    log2_size: u32,
-    f: impl Fn(&[i32; N]) -> [i32; N],
-) {
+fn forward_2d<const N: usize, K: Pass<N>>(residual: &[i16], coeffs: &mut [i32], log2_size: u32) {
+    let f = K::apply;
     let (residual, coeffs) = (&residual[..N * N], &mut coeffs[..N * N]);
     // t[u] holds horizontal frequency u of every row, so the column pass reads it whole.
     let mut t = [[0i32; N]; N];
@@ -200,11 +248,8 @@ fn forward_2d<const N: usize>(
 
 /// Columns, 16-bit clip, rows, each 1-D pass by `f` (out[i] = sum_k M[k][i] * in[k]).
 #[inline(always)]
-fn inverse_2d<const N: usize>(
-    coeffs: &[i32],
-    residual: &mut [i16],
-    f: impl Fn(&[i32; N]) -> [i32; N],
-) {
+fn inverse_2d<const N: usize, K: Pass<N>>(coeffs: &[i32], residual: &mut [i16]) {
+    let f = K::apply;
     let mut g = [[0i32; N]; N];
     for u in 0..N {
         let mut col = [0i32; N];
@@ -559,6 +604,39 @@ mod tests {
                 let mut c = vec![0i32; n * n];
                 forward(&r, &mut c, log2, dst);
                 assert_eq!(c, ref_forward(&r, n, dst), "n {n} dst {dst} iter {iter}");
+            }
+        }
+    }
+
+    #[test]
+    fn dispatched_builds_equal_the_portable_code() {
+        let mut rng = SplitMix64(17);
+        for (log2, dst) in [(2, true), (2, false), (3, false), (4, false), (5, false)] {
+            let n = 1usize << log2;
+            for kind in 0..4 {
+                let coeffs = random_coeffs(&mut rng, n, kind);
+                let (mut a, mut b) = (vec![0i16; n * n], vec![0i16; n * n]);
+                inverse(&coeffs, &mut a, log2, dst);
+                inverse_portable(&coeffs, &mut b, log2, dst);
+                assert_eq!(a, b, "inverse {n}x{n} dst {dst} kind {kind}");
+                let residual: Vec<i16> = (0..n * n)
+                    .map(|i| match kind {
+                        0 => rng.below(511) as i16 - 255,
+                        1 => 255,
+                        2 => -255,
+                        _ => {
+                            if i % 3 == 0 {
+                                255
+                            } else {
+                                -255
+                            }
+                        }
+                    })
+                    .collect();
+                let (mut a, mut b) = (vec![0i32; n * n], vec![0i32; n * n]);
+                forward(&residual, &mut a, log2, dst);
+                forward_portable(&residual, &mut b, log2, dst);
+                assert_eq!(a, b, "forward {n}x{n} dst {dst} kind {kind}");
             }
         }
     }

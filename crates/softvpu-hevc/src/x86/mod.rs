@@ -5,6 +5,7 @@
 
 pub(crate) mod dist;
 mod mc;
+mod multiversion;
 
 pub(crate) use dist::sad;
 pub(crate) use mc::Passes;
@@ -40,5 +41,28 @@ impl Sse41 {
         assert!(out.len() >= size.0 * size.1);
         // SAFETY: `self` exists only when SSE4.1 was detected; the sizes are checked.
         unsafe { mc::luma(win, stride, size, passes, temp, out) }
+    }
+}
+
+/// Proof that this CPU runs AVX2: only [`Avx2::detect`] makes one. Its methods run
+/// portable code compiled for AVX2 (`multiversion`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Avx2(());
+
+impl Avx2 {
+    pub(crate) fn detect() -> Option<Self> {
+        std::is_x86_feature_detected!("avx2").then_some(Self(()))
+    }
+
+    /// [`crate::transform::forward`], built for AVX2.
+    pub(crate) fn forward(self, residual: &[i16], coeffs: &mut [i32], log2: u32, dst: bool) {
+        // SAFETY: `self` exists only when AVX2 was detected.
+        unsafe { multiversion::forward(residual, coeffs, log2, dst) }
+    }
+
+    /// [`crate::transform::inverse`], built for AVX2.
+    pub(crate) fn inverse(self, coeffs: &[i32], residual: &mut [i16], log2: u32, dst: bool) {
+        // SAFETY: `self` exists only when AVX2 was detected.
+        unsafe { multiversion::inverse(coeffs, residual, log2, dst) }
     }
 }
