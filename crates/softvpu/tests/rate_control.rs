@@ -103,12 +103,14 @@ fn check(name: &str, codec: Codec, run: &Run, target: u32, exempt: std::ops::Ran
         .collect();
     let (lo, hi) = windows
         .iter()
-        .fold((f64::MAX, 0f64), |(l, h), &w| (l.min(w), h.max(w)));
+        .enumerate()
+        .filter(|(s, _)| !exempt.contains(s))
+        .fold((f64::MAX, 0f64), |(l, h), (_, &w)| (l.min(w), h.max(w)));
     let q_lo = run.quantizer.iter().copied().fold(f64::MAX, f64::min);
     let q_hi = run.quantizer.iter().copied().fold(0.0, f64::max);
     eprintln!(
-        "{name}: {total:.0} kbps for {target} ({:+.1} %), 1-s windows {lo:.0}..{hi:.0}, \
-         quantiser {q_lo:.1}..{q_hi:.1}",
+        "{name}: {total:.0} kbps for {target} ({:+.1} %), 1-s windows {lo:.0}..{hi:.0} \
+         (past the second after a cut), quantiser {q_lo:.1}..{q_hi:.1}",
         100.0 * (total / target - 1.0)
     );
     if let Some(why) = at_limit(codec, run, target) {
@@ -135,6 +137,18 @@ fn check(name: &str, codec: Codec, run: &Run, target: u32, exempt: std::ops::Ran
             "{name}: P picture {i} has {b} bits, over 3x the mean {mean:.0}"
         );
     }
+    let largest_p = run
+        .bits
+        .iter()
+        .zip(&run.keyframe)
+        .filter(|(_, &key)| !key)
+        .map(|(&b, _)| b)
+        .max()
+        .unwrap_or(0);
+    eprintln!(
+        "{name}: largest P picture {:.2}x the mean frame",
+        largest_p as f64 / mean
+    );
 }
 
 fn matrix(codec: Codec, size: (u32, u32)) {
