@@ -195,3 +195,50 @@ fn p_frames_camera_clips_1080p() {
         eprintln!("{clip} qp {qp}: {stats:?}");
     }
 }
+
+/// Rate control's QPs (a QP per CTU from the controller and adaptive quantisation, a scene
+/// cut) decode exactly, and one thread and three code the same stream.
+#[test]
+fn rate_controlled_streams_any_thread_count() {
+    let clip = |name: &str, i: usize| {
+        let path = kit::testdata(&format!("video/{name}_1280x720_60f.nv12"));
+        kit::read_nv12_frame(&path, 1280, 720, i)
+    };
+    let frames: Vec<Vec<u8>> = (0..12)
+        .map(|i| {
+            if i < 6 {
+                clip("pan_path", i)
+            } else {
+                clip("bikes", i)
+            }
+        })
+        .collect();
+    let config = |threads| {
+        Config::h265(1280, 720)
+            .bitrate_kbps(1500)
+            .aq_strength(1.0)
+            .intra_period(5)
+            .threads(threads)
+    };
+    let encode = |threads| {
+        let mut enc = Encoder::new(config(threads)).unwrap();
+        let mut stream = Vec::new();
+        let mut spread = (51, 0);
+        for nv12 in &frames {
+            enc.send_frame(&Frame::from_nv12(nv12, 1280, 720).unwrap())
+                .unwrap();
+            let p = enc.receive_packet().unwrap().unwrap();
+            let (lo, _, hi) = p.qp_spread().unwrap();
+            spread = (spread.0.min(lo), spread.1.max(hi));
+            stream.extend_from_slice(p.data());
+        }
+        (stream, spread)
+    };
+    let (one, spread) = encode(1);
+    assert!(
+        one == encode(3).0,
+        "three threads made another stream than one"
+    );
+    assert!(spread.1 - spread.0 >= 4, "CTU QPs {spread:?} barely vary");
+    let _ = check_config("rate-controlled-720p", config(2), &frames);
+}
