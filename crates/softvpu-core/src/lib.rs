@@ -5,6 +5,7 @@
 mod frame;
 pub mod metrics;
 mod picture;
+pub mod simd;
 pub mod synth;
 
 pub use frame::{validate_dimensions, Frame, FrameError, MAX_DIMENSION, MIN_DIMENSION};

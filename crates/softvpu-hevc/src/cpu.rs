@@ -18,9 +18,7 @@ pub enum Isa {
 pub fn isa() -> Isa {
     static ISA: OnceLock<Isa> = OnceLock::new();
     *ISA.get_or_init(|| {
-        let forced = std::env::var("SOFTVPU_SIMD")
-            .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "scalar" | "off" | "0"));
-        if forced {
+        if !softvpu_core::simd::simd_allowed() {
             return Isa::Scalar;
         }
         #[cfg(target_arch = "x86_64")]

@@ -64,7 +64,7 @@ fn transpose(d: &mut [f32; 64]) {
 /// Forward DCT of level-shifted samples, left transposed: `block[u * 8 + v]` is the
 /// true DCT coefficient of row v, column u, scaled by `8 * AAN_SCALE[v] * AAN_SCALE[u]`,
 /// which [`Quantizer`] removes (and whose layout it reads).
-#[inline]
+#[inline(always)]
 pub fn forward_dct(block: &mut [f32; 64]) {
     aan_columns(block);
     transpose(block);
@@ -106,7 +106,7 @@ impl Quantizer {
 
     /// Quantises a block from [`forward_dct`] into zigzag order, rounding to nearest.
     /// Baseline limits: DC within 11 bits, AC within 10 (categories 11 and 10).
-    #[inline]
+    #[inline(always)]
     pub fn quantize(&self, coeffs: &[f32; 64], out: &mut [i16; 64]) {
         let mut q = [0i16; 64];
         for ((q, &c), &r) in q.iter_mut().zip(coeffs).zip(&self.recip) {

@@ -48,6 +48,9 @@ pub struct MjpegEncoder {
     width: u32,
     height: u32,
     threads: usize,
+    /// The AVX2 build of the row coder, when the CPU runs it and SIMD is allowed.
+    #[cfg(target_arch = "x86_64")]
+    avx2: Option<crate::x86::Avx2>,
     mcus_x: usize,
     mcus_y: usize,
     codes: Codes,
@@ -61,6 +64,8 @@ impl MjpegEncoder {
             width,
             height,
             threads: threads.max(1),
+            #[cfg(target_arch = "x86_64")]
+            avx2: crate::x86::Avx2::detect().filter(|_| softvpu_core::simd::simd_allowed()),
             mcus_x: (width as usize).div_ceil(16),
             mcus_y: (height as usize).div_ceil(16),
             codes: Codes {
@@ -96,6 +101,8 @@ impl MjpegEncoder {
             codes: &self.codes,
             mcus_x: self.mcus_x,
             mcus_y: self.mcus_y,
+            #[cfg(target_arch = "x86_64")]
+            avx2: self.avx2,
         };
         let segments = ctx.code_bands(&bands, recon.as_mut());
 
@@ -143,16 +150,18 @@ impl MjpegEncoder {
 }
 
 /// Everything a thread needs to code MCU rows; shared read-only between bands.
-struct RowCoder<'f, 'a> {
+pub(crate) struct RowCoder<'f, 'a> {
     frame: &'f Frame<'a>,
     tables: &'f QualityTables,
     codes: &'f Codes,
     mcus_x: usize,
     mcus_y: usize,
+    #[cfg(target_arch = "x86_64")]
+    avx2: Option<crate::x86::Avx2>,
 }
 
 /// A band's share of the reconstruction: whole rows of each plane.
-struct ReconBand<'p> {
+pub(crate) struct ReconBand<'p> {
     y: &'p mut [u8],
     u: &'p mut [u8],
     v: &'p mut [u8],
@@ -211,7 +220,21 @@ impl RowCoder<'_, '_> {
 
     /// Codes MCU rows `rows`, each followed by a restart marker unless it is the
     /// last row of the image.
-    fn code_rows(&self, rows: Range<usize>, mut recon: Option<ReconBand<'_>>) -> Vec<u8> {
+    fn code_rows(&self, rows: Range<usize>, recon: Option<ReconBand<'_>>) -> Vec<u8> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(cpu) = self.avx2 {
+            return cpu.code_rows(self, rows, recon);
+        }
+        self.code_rows_portable(rows, recon)
+    }
+
+    /// [`RowCoder::code_rows`] in portable code (also built for AVX2 by `x86`).
+    #[inline(always)]
+    pub(crate) fn code_rows_portable(
+        &self,
+        rows: Range<usize>,
+        mut recon: Option<ReconBand<'_>>,
+    ) -> Vec<u8> {
         let first_row = rows.start;
         let bytes_per_row = self.mcus_x * 6 * 24;
         let mut writer = BitWriter::with_capacity(rows.len() * bytes_per_row);
@@ -225,6 +248,7 @@ impl RowCoder<'_, '_> {
         writer.out
     }
 
+    #[inline(always)]
     fn code_row(
         &self,
         row: usize,
@@ -340,5 +364,48 @@ fn store_block(
         let cols = 8.min(w - x0);
         let dst = &mut band[(band_y0 + dy) * w + x0..][..cols];
         dst.copy_from_slice(&samples[dy * 8..dy * 8 + cols]);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use softvpu_core::synth::Pattern;
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_build_codes_the_same_images() {
+        let Some(cpu) = crate::x86::Avx2::detect() else {
+            eprintln!("no AVX2 on this CPU: nothing to compare");
+            return;
+        };
+        let patterns = [
+            Pattern::Noise { seed: 5 },
+            Pattern::Edges,
+            Pattern::Gradient,
+            Pattern::Flat { y: 0, u: 255, v: 0 },
+            Pattern::Flat {
+                y: 255,
+                u: 0,
+                v: 255,
+            },
+        ];
+        for (w, h) in [(64, 48), (98, 34), (2, 2), (330, 200)] {
+            for (i, p) in patterns.iter().enumerate() {
+                let nv12 = p.render(w, h, i as u32);
+                let frame = Frame::from_nv12(&nv12, w, h).unwrap();
+                for quality in [1, 50, 90, 100] {
+                    let mut portable = MjpegEncoder::new(w, h, 2);
+                    portable.avx2 = None;
+                    let mut fast = MjpegEncoder::new(w, h, 2);
+                    fast.avx2 = Some(cpu);
+                    let a = portable.encode(&frame, quality, true).unwrap();
+                    let b = fast.encode(&frame, quality, true).unwrap();
+                    assert_eq!(a.data, b.data, "{w}x{h} pattern {i} q{quality}");
+                    assert_eq!(a.recon, b.recon);
+                }
+            }
+        }
     }
 }

@@ -7,6 +7,8 @@ mod encoder;
 mod headers;
 mod huffman;
 mod tables;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 pub use encoder::{JpegImage, MjpegEncoder, SizeMismatch};
 pub use tables::quality_scale;
