@@ -16,6 +16,7 @@ const LEVEL_MAX: i64 = i16::MAX as i64;
 const SBH_THRESHOLD: usize = 4;
 
 /// Right shift of the quantiser: 14 + qp/6 + the 8-bit transform shift (15 - 8 - log2).
+#[inline(always)]
 fn qbits(log2_size: u32, qp: i32) -> u32 {
     debug_assert!((0..=51).contains(&qp), "qp {qp} out of 0..=51");
     debug_assert!((2..=5).contains(&log2_size));
@@ -26,6 +27,22 @@ fn qbits(log2_size: u32, qp: i32) -> u32 {
 /// 171/512 of a step for intra and 85/512 for inter, signs kept, levels clipped to
 /// 16 bits. Returns the number of non-zero levels.
 pub fn quantize(coeffs: &[i32], levels: &mut [i32], log2_size: u32, qp: i32, intra: bool) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(cpu) = crate::cpu::avx2() {
+        return cpu.quantize(coeffs, levels, log2_size, qp, intra);
+    }
+    quantize_portable(coeffs, levels, log2_size, qp, intra)
+}
+
+/// [`quantize`] in portable code (also built for AVX2 by `x86::multiversion`).
+#[inline(always)]
+pub(crate) fn quantize_portable(
+    coeffs: &[i32],
+    levels: &mut [i32],
+    log2_size: u32,
+    qp: i32,
+    intra: bool,
+) -> u32 {
     let n2 = 1usize << (2 * log2_size);
     let qbits = qbits(log2_size, qp);
     let scale = QUANT_SCALE[qp as usize % 6];
@@ -43,6 +60,16 @@ pub fn quantize(coeffs: &[i32], levels: &mut [i32], log2_size: u32, qp: i32, int
 /// << (qp / 6)) + (1 << (bdShift - 1))) >> bdShift, bdShift = 8 + log2 - 5, clipped to
 /// [-32768, 32767].
 pub fn dequantize(levels: &[i32], coeffs: &mut [i32], log2_size: u32, qp: i32) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(cpu) = crate::cpu::avx2() {
+        return cpu.dequantize(levels, coeffs, log2_size, qp);
+    }
+    dequantize_portable(levels, coeffs, log2_size, qp);
+}
+
+/// [`dequantize`] in portable code (also built for AVX2 by `x86::multiversion`).
+#[inline(always)]
+pub(crate) fn dequantize_portable(levels: &[i32], coeffs: &mut [i32], log2_size: u32, qp: i32) {
     debug_assert!((0..=51).contains(&qp), "qp {qp} out of 0..=51");
     let n2 = 1usize << (2 * log2_size);
     let scale = (16 * LEVEL_SCALE[qp as usize % 6]) << (qp / 6);
@@ -246,6 +273,34 @@ mod tests {
                     let want: Vec<i32> = c.iter().map(|&v| ref_level(v, log2, qp, intra)).collect();
                     assert_eq!(l, want, "log2 {log2} qp {qp} intra {intra}");
                     assert_eq!(nz as usize, want.iter().filter(|&&v| v != 0).count());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dispatched_builds_equal_the_portable_code() {
+        let mut rng = SplitMix64(23);
+        for log2 in 2..=5u32 {
+            let n2 = 1usize << (2 * log2);
+            for qp in [0, 1, 17, 30, 45, 51] {
+                for intra in [false, true] {
+                    let coeffs: Vec<i32> = (0..n2)
+                        .map(|i| match i % 4 {
+                            0 => rng.below(65536) as i32 - 32768,
+                            1 => 32767,
+                            2 => -32768,
+                            _ => rng.below(201) as i32 - 100,
+                        })
+                        .collect();
+                    let (mut a, mut b) = (vec![0; n2], vec![0; n2]);
+                    let na = quantize(&coeffs, &mut a, log2, qp, intra);
+                    let nb = quantize_portable(&coeffs, &mut b, log2, qp, intra);
+                    assert_eq!((na, &a), (nb, &b), "quantize {log2} {qp} {intra}");
+                    let (mut c, mut d) = (vec![0; n2], vec![0; n2]);
+                    dequantize(&a, &mut c, log2, qp);
+                    dequantize_portable(&a, &mut d, log2, qp);
+                    assert_eq!(c, d, "dequantize {log2} {qp}");
                 }
             }
         }

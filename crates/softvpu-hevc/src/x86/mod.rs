@@ -60,6 +60,25 @@ impl Avx2 {
         unsafe { multiversion::forward(residual, coeffs, log2, dst) }
     }
 
+    /// [`crate::quant::quantize`], built for AVX2.
+    pub(crate) fn quantize(
+        self,
+        coeffs: &[i32],
+        levels: &mut [i32],
+        log2: u32,
+        qp: i32,
+        intra: bool,
+    ) -> u32 {
+        // SAFETY: `self` exists only when AVX2 was detected.
+        unsafe { multiversion::quantize(coeffs, levels, log2, qp, intra) }
+    }
+
+    /// [`crate::quant::dequantize`], built for AVX2.
+    pub(crate) fn dequantize(self, levels: &[i32], coeffs: &mut [i32], log2: u32, qp: i32) {
+        // SAFETY: `self` exists only when AVX2 was detected.
+        unsafe { multiversion::dequantize(levels, coeffs, log2, qp) }
+    }
+
     /// [`crate::transform::inverse`], built for AVX2.
     pub(crate) fn inverse(self, coeffs: &[i32], residual: &mut [i16], log2: u32, dst: bool) {
         // SAFETY: `self` exists only when AVX2 was detected.

@@ -16,3 +16,23 @@ pub(super) unsafe fn forward(residual: &[i16], coeffs: &mut [i32], log2: u32, ds
 pub(super) unsafe fn inverse(coeffs: &[i32], residual: &mut [i16], log2: u32, dst: bool) {
     crate::transform::inverse_portable(coeffs, residual, log2, dst);
 }
+
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn quantize(
+    coeffs: &[i32],
+    levels: &mut [i32],
+    log2: u32,
+    qp: i32,
+    intra: bool,
+) -> u32 {
+    crate::quant::quantize_portable(coeffs, levels, log2, qp, intra)
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn dequantize(levels: &[i32], coeffs: &mut [i32], log2: u32, qp: i32) {
+    crate::quant::dequantize_portable(levels, coeffs, log2, qp);
+}
