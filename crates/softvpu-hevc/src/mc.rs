@@ -194,8 +194,10 @@ fn filter_window<const N: usize>(
             }
         }
         _ => {
-            temp.clear();
-            temp.resize(wh * w, 0);
+            // Every value is written before it is read: grow, never clear.
+            if temp.len() < wh * w {
+                temp.resize(wh * w, 0);
+            }
             for r in 0..wh {
                 let row = &win[r * ww..][..span];
                 for (t, taps) in temp[r * w..][..w].iter_mut().zip(row.windows(N)) {

@@ -68,8 +68,10 @@ pub(super) unsafe fn luma(
         }
         Passes::Both(tx, ty) => {
             let taps = tx.map(|t| _mm_set1_epi16(t as i16));
-            temp.clear();
-            temp.resize(w * (h + 7), 0);
+            // Every value is written before it is read: grow, never clear.
+            if temp.len() < w * (h + 7) {
+                temp.resize(w * (h + 7), 0);
+            }
             let tmp = temp.as_mut_ptr();
             for r in 0..h + 7 {
                 for i in (0..w).step_by(8) {
