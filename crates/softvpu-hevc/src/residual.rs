@@ -30,14 +30,39 @@ pub fn code_residual<S: BinSink>(
     chroma: bool,
     order: ScanOrder,
 ) {
+    // The sub-block table sized for the block: a 4x4 block must not clear 64 entries.
+    match log2 {
+        2 => code_sized::<S, 1>(sink, ctx, levels, stride, log2, chroma, order),
+        3 => code_sized::<S, 4>(sink, ctx, levels, stride, log2, chroma, order),
+        4 => code_sized::<S, 16>(sink, ctx, levels, stride, log2, chroma, order),
+        _ => code_sized::<S, 64>(sink, ctx, levels, stride, log2, chroma, order),
+    }
+}
+
+/// [`code_residual`] of a block of `SUB_BLOCKS` 4x4 sub-blocks.
+#[inline(always)]
+fn code_sized<S: BinSink, const SUB_BLOCKS: usize>(
+    sink: &mut S,
+    ctx: &mut Contexts,
+    levels: &[i32],
+    stride: usize,
+    log2: u32,
+    chroma: bool,
+    order: ScanOrder,
+) {
     let log2_sb = log2 - 2;
     let sb_pos = sub_block_scan(log2_sb, order);
     let c_pos = coeff_scan(order);
 
-    let mut blocks = [SubBlock::default(); 64];
+    let mut blocks = [SubBlock::default(); SUB_BLOCKS];
     let mut last_sb = None;
     for (i, &(xs, ys)) in sb_pos.iter().enumerate() {
         let b = &mut blocks[i];
+        // Most sub-blocks are empty: look at their four rows before gathering them.
+        let corner = (usize::from(ys) << 2) * stride + (usize::from(xs) << 2);
+        if (0..4).all(|r| levels[corner + r * stride..][..4].iter().all(|&v| v == 0)) {
+            continue;
+        }
         for (k, &(xc, yc)) in c_pos.iter().enumerate() {
             let x = (usize::from(xs) << 2) + usize::from(xc);
             let y = (usize::from(ys) << 2) + usize::from(yc);
