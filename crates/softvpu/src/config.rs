@@ -254,6 +254,16 @@ impl Config {
         self.bitrate_kbps
     }
 
+    /// Frames from one intra picture to the next (0: only the first).
+    pub fn keyframe_interval(&self) -> u32 {
+        self.intra_period
+    }
+
+    /// Whether packets carry their frame's reconstruction.
+    pub fn returns_reconstruction(&self) -> bool {
+        self.reconstruction
+    }
+
     /// The thread count in effect: the configured one, or the number of cores.
     pub fn effective_threads(&self) -> usize {
         match self.threads {

@@ -1,0 +1,4 @@
+#![no_main]
+//! The `config` harness of softvpu-fuzzing under libFuzzer.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| softvpu_fuzzing::configuration(data));
