@@ -1,7 +1,6 @@
 //! `softvpu demo`: encodes a synthetic moving clip with every available codec.
 
 use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 
 use softvpu::synth::Pattern;
@@ -9,6 +8,7 @@ use softvpu::{Codec, Config, Encoder, Error, Rational};
 
 use crate::input::{FrameSource, InputError};
 use crate::session;
+use crate::sink::FileSink;
 
 /// The moving test scene, rendered frame by frame in memory.
 struct SyntheticClip {
@@ -55,7 +55,7 @@ pub fn run(out_dir: &Path, width: u32, height: u32, frames: u32) -> Result<(), S
         let path = out_dir.join(format!("demo.{}", codec.extension()));
         let file =
             File::create(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        let mut sink = BufWriter::new(file);
+        let mut sink = FileSink::new(file);
         let mut clip = SyntheticClip {
             width,
             height,

@@ -4,6 +4,7 @@ mod demo;
 mod input;
 mod progress;
 mod session;
+mod sink;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -14,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 use softvpu::{Codec, Config, Frame, Rational};
 
 use input::{FrameSource, RawNv12, Y4m};
+use sink::{FileSink, PacketSink, StreamSink};
 
 #[derive(Parser)]
 #[command(
@@ -222,12 +224,12 @@ fn encode(args: EncodeArgs) -> Result<(), String> {
     config.validate().map_err(|e| e.to_string())?;
     softvpu::Encoder::new(config.clone()).map_err(|e| e.to_string())?;
 
-    let mut sink: Box<dyn Write> = if args.output == "-" {
-        Box::new(BufWriter::new(io::stdout().lock()))
+    let mut sink: Box<dyn PacketSink> = if args.output == "-" {
+        Box::new(StreamSink(BufWriter::new(io::stdout().lock())))
     } else {
         let file = File::create(&args.output)
             .map_err(|e| format!("cannot create {}: {e}", args.output))?;
-        Box::new(BufWriter::new(file))
+        Box::new(FileSink::new(file))
     };
     let mut recon: Option<Box<dyn Write>> = match &args.recon {
         Some(path) => Some(Box::new(BufWriter::new(
@@ -236,7 +238,7 @@ fn encode(args: EncodeArgs) -> Result<(), String> {
         None => None,
     };
     let outputs = session::Outputs {
-        stream: &mut sink,
+        stream: sink.as_mut(),
         recon: recon.as_mut().map(|w| w.as_mut() as &mut dyn Write),
         psnr: args.psnr,
     };

@@ -8,6 +8,7 @@ use softvpu::{Config, Encoder, Frame, Packet, Picture, Quantizer, RateMode};
 
 use crate::input::FrameSource;
 use crate::progress::Progress;
+use crate::sink::PacketSink;
 
 /// What a run produced; printed as the closing summary.
 #[derive(Debug)]
@@ -139,7 +140,7 @@ pub struct Outcome {
 /// Where a run's results go.
 pub struct Outputs<'a> {
     /// The coded stream.
-    pub stream: &'a mut dyn Write,
+    pub stream: &'a mut dyn PacketSink,
     /// Raw planar 4:2:0 reconstruction, when asked for.
     pub recon: Option<&'a mut dyn Write>,
     /// Measure PSNR against the input.
@@ -200,7 +201,7 @@ pub fn run(
         }
         progress.update(summary.frames, summary.bytes, fps);
     }
-    if let Err(e) = out.stream.flush() {
+    if let Err(e) = out.stream.finish() {
         error.get_or_insert(format!("cannot write the output: {e}"));
     }
     if let Some(Err(e)) = out.recon.as_mut().map(|r| r.flush()) {
@@ -224,7 +225,7 @@ fn encode_one(
     encoder.send_frame(&frame).map_err(|e| e.to_string())?;
     while let Some(packet) = encoder.receive_packet().map_err(|e| e.to_string())? {
         out.stream
-            .write_all(packet.data())
+            .write_packet(packet.data())
             .map_err(|e| format!("cannot write the output: {e}"))?;
         summary.frames += 1;
         summary.bytes += packet.data().len() as u64;

@@ -208,6 +208,43 @@ fn unreadable_inputs_and_unwritable_outputs() {
     );
 }
 
+/// The frame count in "the N frames encoded before it are kept".
+fn frames_kept(out: &Output) -> usize {
+    let text = stderr(out);
+    let tail = text
+        .split("(the ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no kept-frames note in: {text}"));
+    tail.split(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_full_disk_keeps_the_complete_frames_playable() {
+    // A file-size limit makes writes fail part way through a packet, as a full disk
+    // does; the shell ignores SIGXFSZ so the limit shows as a write error, not a kill.
+    for (codec, bitrate, limit_kb) in [("mjpeg", "8000", 100), ("h265", "2000", 170)] {
+        let out_path = scratch(&format!("limited.{codec}"));
+        let mut cmd = Command::new("bash");
+        cmd.arg("-c")
+            .arg(format!("trap '' XFSZ; ulimit -f {limit_kb}; exec \"$@\""))
+            .arg("bash")
+            .arg(env!("CARGO_BIN_EXE_softvpu"))
+            .arg("encode")
+            .arg("-i")
+            .arg(pan_720p(12))
+            .arg("-o")
+            .arg(&out_path)
+            .args(["--size", "1280x720", "--codec", codec, "--bitrate", bitrate]);
+        let out = run(&mut cmd);
+        assert_fails(&out, "cannot write the output");
+        let kept = frames_kept(&out);
+        assert!((1..12).contains(&kept), "{codec}: {kept} frames kept");
+        assert!(std::fs::metadata(&out_path).unwrap().len() <= limit_kb * 1024);
+        let format = if codec == "h265" { "hevc" } else { "mjpeg" };
+        assert_eq!(kit::ffmpeg_count_frames(&out_path, format), kept, "{codec}");
+    }
+}
+
 #[test]
 fn unsupported_y4m_is_refused() {
     for (header, needle) in [
