@@ -38,8 +38,8 @@ make_testdata() {
   fi
 }
 
-# The virtual environment with what the Python tests import: pytest, numpy, and OpenCV
-# because the boards' sample scripts import cv2. (pip fetches maturin for the build.)
+# The virtual environment with what the Python tests import: pytest, hypothesis, numpy,
+# and OpenCV because the boards' sample scripts import cv2. (pip fetches maturin for the build.)
 python_env() {
   if ! "$PY" -c pass 2>/dev/null; then
     echo "making the Python test environment in $VENV"
@@ -50,8 +50,8 @@ python_env() {
       python3 -m venv "$VENV"
     fi
   fi
-  if ! "$PY" -c "import pytest, numpy, cv2" 2>/dev/null; then
-    echo "installing pytest, numpy and opencv-python-headless into $VENV"
-    "$PY" -m pip install -q pytest numpy opencv-python-headless
+  if ! "$PY" -c "import pytest, hypothesis, numpy, cv2" 2>/dev/null; then
+    echo "installing pytest, hypothesis, numpy and opencv-python-headless into $VENV"
+    "$PY" -m pip install -q pytest hypothesis numpy opencv-python-headless
   fi
 }

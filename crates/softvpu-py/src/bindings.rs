@@ -106,6 +106,11 @@ impl Channel {
         py.detach(|| self.pipeline.close());
     }
 
+    /// Test hook: the encoder thread panics on its next frame, as a bug would.
+    fn _panic_on_next_frame(&self) {
+        self.pipeline.panic_on_next_frame();
+    }
+
     /// Frames sent whose packet has not been received.
     #[getter]
     fn in_flight(&self) -> usize {

@@ -67,6 +67,10 @@ pub struct Pipeline {
     /// Frames accepted whose packet has not been received yet.
     in_flight: AtomicUsize,
     stop: Arc<AtomicBool>,
+    /// Set once the worker reported an internal error: the channel refuses all work.
+    broken: Mutex<Option<String>>,
+    /// Test hook: the worker panics on its next frame (see [`Self::panic_on_next_frame`]).
+    panic_next: Arc<AtomicBool>,
     worker: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -78,10 +82,14 @@ impl Pipeline {
         let (job_tx, job_rx) = mpsc::sync_channel(depth.max(1));
         let (out_tx, out_rx) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
-        let worker_stop = Arc::clone(&stop);
+        let panic_next = Arc::new(AtomicBool::new(false));
+        let flags = Flags {
+            stop: Arc::clone(&stop),
+            panic_next: Arc::clone(&panic_next),
+        };
         let worker = thread::Builder::new()
             .name("softvpu-encoder".into())
-            .spawn(move || run_worker(encoder, job_rx, out_tx, &worker_stop))
+            .spawn(move || run_worker(encoder, job_rx, out_tx, &flags))
             .map_err(|e| {
                 PipelineError::Internal(format!("cannot start the encoder thread: {e}"))
             })?;
@@ -92,6 +100,8 @@ impl Pipeline {
             packets: Mutex::new(out_rx),
             in_flight: AtomicUsize::new(0),
             stop,
+            panic_next,
+            broken: Mutex::new(None),
             worker: Mutex::new(Some(worker)),
         })
     }
@@ -107,6 +117,11 @@ impl Pipeline {
     /// Checks the frame, then queues it; waits while the queue is full.
     pub fn send(&self, nv12: Vec<u8>) -> Result<(), PipelineError> {
         Frame::from_nv12(&nv12, self.width, self.height).map_err(softvpu::Error::from)?;
+        if let Some(reason) = lock(&self.broken).as_ref() {
+            return Err(PipelineError::Internal(format!(
+                "an earlier frame failed ({reason}); open a new encoder"
+            )));
+        }
         let jobs = lock(&self.jobs).clone().ok_or(PipelineError::Closed)?;
         // Counted before queueing so a receiver never misses a frame about to arrive.
         self.in_flight.fetch_add(1, Ordering::SeqCst);
@@ -136,7 +151,17 @@ impl Pipeline {
             None => packets.recv().map_err(|_| self.stopped_reason()),
         }?;
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if let Err(PipelineError::Internal(reason)) = &outcome {
+            lock(&self.broken).get_or_insert_with(|| reason.clone());
+        }
         outcome.map(Some)
+    }
+
+    /// Makes the worker panic when it takes the next frame, as a bug in the encoder
+    /// would: the tests use it to show that a panic becomes an error for that frame, the
+    /// channel refuses further work, and the process stays usable.
+    pub fn panic_on_next_frame(&self) {
+        self.panic_next.store(true, Ordering::SeqCst);
     }
 
     /// Frames sent whose packet has not been received.
@@ -184,17 +209,28 @@ impl Drop for Pipeline {
     }
 }
 
+/// What the pipeline tells its worker.
+struct Flags {
+    stop: Arc<AtomicBool>,
+    panic_next: Arc<AtomicBool>,
+}
+
 fn run_worker(
     mut encoder: Encoder,
     jobs: Receiver<Vec<u8>>,
     packets: Sender<Outcome>,
-    stop: &AtomicBool,
+    flags: &Flags,
 ) {
     for nv12 in jobs {
-        if stop.load(Ordering::SeqCst) {
+        if flags.stop.load(Ordering::SeqCst) {
             break;
         }
-        let outcome = guarded(|| encode_one(&mut encoder, &nv12));
+        let outcome = guarded(|| {
+            if flags.panic_next.swap(false, Ordering::SeqCst) {
+                panic!("panic injected by the test hook");
+            }
+            encode_one(&mut encoder, &nv12)
+        });
         let failed = outcome.is_err();
         if packets.send(outcome).is_err() || failed {
             break;
@@ -329,6 +365,29 @@ mod tests {
     fn panics_become_internal_errors() {
         let r: Result<(), _> = guarded(|| panic!("boom"));
         assert_eq!(r, Err(PipelineError::Internal("boom".into())));
+    }
+
+    #[test]
+    fn a_panicking_worker_fails_its_frame_and_the_channel() {
+        let p = open(4);
+        p.send(frame(0)).unwrap();
+        assert!(p.receive(None).unwrap().is_some());
+        p.panic_on_next_frame();
+        p.send(frame(1)).unwrap();
+        let err = p.receive(None).unwrap_err();
+        assert_eq!(
+            err,
+            PipelineError::Internal("panic injected by the test hook".into())
+        );
+        assert!(matches!(p.send(frame(2)), Err(PipelineError::Internal(_))));
+        p.close();
+        // Other channels are unaffected.
+        let fresh = open(1);
+        fresh.send(frame(3)).unwrap();
+        assert_eq!(
+            fresh.receive(None).unwrap(),
+            Some(direct(&[frame(3)]).remove(0))
+        );
     }
 
     #[test]
