@@ -1,4 +1,4 @@
 #![no_main]
-//! The `config` harness of softvpu-fuzzing under libFuzzer.
+//! The `config` harness of softvpu-stress under libFuzzer.
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| softvpu_fuzzing::configuration(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| softvpu_stress::fuzz::configuration(data));

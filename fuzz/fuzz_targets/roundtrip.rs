@@ -1,4 +1,4 @@
 #![no_main]
-//! The `roundtrip` harness of softvpu-fuzzing under libFuzzer.
+//! The `roundtrip` harness of softvpu-stress under libFuzzer.
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| softvpu_fuzzing::roundtrip(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| softvpu_stress::fuzz::roundtrip(data));

@@ -101,6 +101,22 @@ pub fn ffmpeg_decode_jpeg(jpeg: &Path, width: u32, height: u32) -> Picture {
     })
 }
 
+/// Decodes a stream of concatenated JPEGs with ffmpeg; panics on any decoder message.
+/// Returns planar 4:2:0 frames.
+pub fn ffmpeg_decode_mjpeg(stream: &Path) -> Vec<u8> {
+    let out = run(Command::new("ffmpeg")
+        .args(["-v", "error", "-xerror", "-f", "mjpeg", "-i"])
+        .arg(stream)
+        .args(["-f", "rawvideo", "-pix_fmt", "yuvj420p", "-"]));
+    assert!(
+        out.stderr.is_empty(),
+        "ffmpeg reported on {}: {}",
+        stream.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Decodes a JPEG with libjpeg-turbo's `djpeg` and returns the size it reports.
 pub fn djpeg_size(jpeg: &Path) -> (u32, u32) {
     let out = run(Command::new("djpeg").arg(jpeg));

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use softvpu::synth::SplitMix64;
-use softvpu_fuzzing::TARGETS;
+use softvpu_stress::fuzz::TARGETS;
 
 fn regressions_dir(target: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -4,8 +4,8 @@
 use rusty_h265::{Decoder, Error as DecodeError};
 use softvpu::{Codec, Encoder};
 
-use crate::input::Input;
-use crate::{check_packet, config, content, encode};
+use super::input::Input;
+use super::{check_packet, config, content, encode};
 
 /// Pictures are at most this wide and high: several CTUs, in few milliseconds.
 const MAX_SIDE: u32 = 144;

@@ -1,8 +1,8 @@
-//! Fuzz harnesses for softvpu. Each takes the fuzzer's bytes, drives the public API
+//! Fuzz harnesses. Each takes the fuzzer's bytes, drives the public API
 //! with them, and panics when the encoder breaks a promise: a panic inside softvpu, an
 //! error for valid input, a missing or misnumbered packet, or a stream that decodes to
 //! something other than the reconstruction. `fuzz/` runs them under libFuzzer, and the
-//! crate's regression test runs them on every input kept in `fuzz/regressions`.
+//! `tests/regressions.rs` runs them on every input kept in `fuzz/regressions`.
 
 mod calls;
 mod config;

@@ -2,7 +2,7 @@
 
 use softvpu::synth::Pattern;
 
-use crate::input::Input;
+use super::input::Input;
 
 /// A packed NV12 frame of `width`x`height` (both even) drawn from the input.
 pub fn frame(input: &mut Input<'_>, width: u32, height: u32, index: u32) -> Vec<u8> {

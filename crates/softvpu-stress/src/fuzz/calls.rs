@@ -3,8 +3,8 @@
 
 use softvpu::{Codec, Config, Encoder, Error, Frame};
 
-use crate::input::Input;
-use crate::{check_packet, config, content, receive};
+use super::input::Input;
+use super::{check_packet, config, content, receive};
 
 /// The most calls one input makes, so that every run stays short.
 const MAX_CALLS: usize = 48;

@@ -2,7 +2,7 @@
 
 use softvpu::{Codec, Config};
 
-use crate::input::Input;
+use super::input::Input;
 
 /// The largest picture the harnesses encode (larger valid ones are only opened), so
 /// that every run stays fast.
