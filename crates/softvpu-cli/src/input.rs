@@ -140,7 +140,10 @@ impl<R: Read> Y4m<R> {
         }
         let (mut width, mut height, mut rate) = (None, None, None);
         for field in fields.filter(|f| !f.is_empty()) {
-            let (tag, value) = field.split_at(1);
+            // The tag is one character, which need not be one byte in a broken header.
+            let mut chars = field.chars();
+            let tag = chars.next().map_or("", |c| &field[..c.len_utf8()]);
+            let value = chars.as_str();
             match tag {
                 "W" => width = Some(parse_num(value, "width")?),
                 "H" => height = Some(parse_num(value, "height")?),
@@ -323,5 +326,45 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn multibyte_tags_are_errors_not_panics() {
+        assert!(Y4m::new("YUV4MPEG2 W2 H2 \u{e9}x\n".as_bytes()).is_ok());
+        let err = Y4m::new("YUV4MPEG2 W\u{e9} H2\n".as_bytes()).err().unwrap();
+        assert!(err.to_string().contains("width"), "{err}");
+    }
+
+    /// Byte flips, cuts and insertions in a valid stream: every result is a value
+    /// (frames or an error), never a panic.
+    #[test]
+    fn mutated_y4m_streams_never_panic() {
+        let good = y4m("YUV4MPEG2 W4 H2 F30:1 Ip C420jpeg\nFRAME\n", &[7; 12]);
+        let mut rng = softvpu::synth::SplitMix64(7);
+        for _ in 0..5000 {
+            let mut data = good.clone();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(data.len() as u64 + 1) as usize;
+                match rng.below(3) {
+                    0 if at < data.len() => data[at] = rng.next() as u8,
+                    1 => data.truncate(at),
+                    _ => data.insert(at.min(data.len()), rng.next() as u8),
+                }
+            }
+            let Ok(mut src) = Y4m::new(&data[..]) else {
+                continue;
+            };
+            let (w, h) = src.size();
+            // The CLI checks the size before reading frames; so does this test.
+            if softvpu::validate_dimensions(w, h).is_err() || w * h > 64 * 64 {
+                continue;
+            }
+            let mut buf = Vec::new();
+            for _ in 0..3 {
+                if !matches!(src.read_frame(&mut buf), Ok(true)) {
+                    break;
+                }
+            }
+        }
     }
 }
