@@ -3,5 +3,6 @@
 //! the many-channel run shared by the `channels` binary and its test.
 
 pub mod channels;
+pub mod decode;
 pub mod fuzz;
 pub mod memory;

@@ -104,10 +104,18 @@ pub fn ffmpeg_decode_jpeg(jpeg: &Path, width: u32, height: u32) -> Picture {
 /// Decodes a stream of concatenated JPEGs with ffmpeg; panics on any decoder message.
 /// Returns planar 4:2:0 frames.
 pub fn ffmpeg_decode_mjpeg(stream: &Path) -> Vec<u8> {
+    ffmpeg_decode_raw(&["-f", "mjpeg"], stream, "yuvj420p")
+}
+
+/// Runs ffmpeg on `stream` with the input options `input`, to raw `pix_fmt` frames;
+/// panics on any decoder message.
+fn ffmpeg_decode_raw(input: &[&str], stream: &Path, pix_fmt: &str) -> Vec<u8> {
     let out = run(Command::new("ffmpeg")
-        .args(["-v", "error", "-xerror", "-f", "mjpeg", "-i"])
+        .args(["-v", "error", "-xerror"])
+        .args(input)
+        .arg("-i")
         .arg(stream)
-        .args(["-f", "rawvideo", "-pix_fmt", "yuvj420p", "-"]));
+        .args(["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"]));
     assert!(
         out.stderr.is_empty(),
         "ffmpeg reported on {}: {}",
@@ -192,26 +200,11 @@ pub fn ffmpeg_count_frames(path: &Path, format: &str) -> usize {
 /// Decodes an H.265 elementary stream with ffmpeg, verifying every picture-hash SEI
 /// (`-err_detect crccheck`); panics on any decoder message. Returns planar 4:2:0 frames.
 pub fn ffmpeg_decode_hevc(stream: &Path) -> Vec<u8> {
-    let out = run(Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-xerror",
-            "-err_detect",
-            "crccheck",
-            "-f",
-            "hevc",
-            "-i",
-        ])
-        .arg(stream)
-        .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]));
-    assert!(
-        out.stderr.is_empty(),
-        "ffmpeg reported on {}: {}",
-        stream.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    ffmpeg_decode_raw(
+        &["-err_detect", "crccheck", "-f", "hevc"],
+        stream,
+        "yuv420p",
+    )
 }
 
 /// Decodes an H.265 elementary stream with libde265's `dec265`, checking the picture hashes

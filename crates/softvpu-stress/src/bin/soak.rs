@@ -11,9 +11,9 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use rusty_h265::{Decoder, Error as DecodeError};
 use softvpu::synth::Pattern;
 use softvpu::{Config, Encoder, Frame, Packet};
+use softvpu_stress::decode;
 use softvpu_stress::memory::Trace;
 
 /// Growth after the warm-up that counts as a leak.
@@ -138,23 +138,8 @@ impl Period {
 
     /// Decodes the period and compares every picture; returns how many there were.
     fn check(&self, w: u32, h: u32) -> Result<usize, String> {
-        let mut decoder = Decoder::new();
-        decoder
-            .push_annexb(&self.stream, None)
-            .map_err(|e| format!("the last intra period does not decode: {e:?}"))?;
-        decoder.flush();
-        let mut decoded = Vec::new();
-        loop {
-            match decoder.next_frame() {
-                Ok(frame) => {
-                    let mut yuv = Vec::new();
-                    frame.write_yuv(&mut yuv);
-                    decoded.push(yuv);
-                }
-                Err(DecodeError::Again | DecodeError::Eof) => break,
-                Err(e) => return Err(format!("decoding the last intra period: {e:?}")),
-            }
-        }
+        let decoded =
+            decode::hevc(&self.stream).map_err(|e| format!("the last intra period: {e}"))?;
         if decoded != self.recon {
             return Err(format!(
                 "the last intra period ({} pictures, {w}x{h}) decodes to {} pictures that differ \
