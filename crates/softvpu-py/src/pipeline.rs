@@ -66,11 +66,10 @@ pub struct Pipeline {
     packets: Mutex<Receiver<Outcome>>,
     /// Frames accepted whose packet has not been received yet.
     in_flight: AtomicUsize,
-    stop: Arc<AtomicBool>,
+    /// Shared with the worker.
+    flags: Arc<Flags>,
     /// Set once the worker reported an internal error: the channel refuses all work.
     broken: Mutex<Option<String>>,
-    /// Test hook: the worker panics on its next frame (see [`Self::panic_on_next_frame`]).
-    panic_next: Arc<AtomicBool>,
     worker: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -81,15 +80,11 @@ impl Pipeline {
         let encoder = guarded(|| Encoder::new(config).map_err(PipelineError::from))?;
         let (job_tx, job_rx) = mpsc::sync_channel(depth.max(1));
         let (out_tx, out_rx) = mpsc::channel();
-        let stop = Arc::new(AtomicBool::new(false));
-        let panic_next = Arc::new(AtomicBool::new(false));
-        let flags = Flags {
-            stop: Arc::clone(&stop),
-            panic_next: Arc::clone(&panic_next),
-        };
+        let flags = Arc::new(Flags::default());
+        let worker_flags = Arc::clone(&flags);
         let worker = thread::Builder::new()
             .name("softvpu-encoder".into())
-            .spawn(move || run_worker(encoder, job_rx, out_tx, &flags))
+            .spawn(move || run_worker(encoder, job_rx, out_tx, &worker_flags))
             .map_err(|e| {
                 PipelineError::Internal(format!("cannot start the encoder thread: {e}"))
             })?;
@@ -99,8 +94,7 @@ impl Pipeline {
             jobs: Mutex::new(Some(job_tx)),
             packets: Mutex::new(out_rx),
             in_flight: AtomicUsize::new(0),
-            stop,
-            panic_next,
+            flags,
             broken: Mutex::new(None),
             worker: Mutex::new(Some(worker)),
         })
@@ -161,7 +155,7 @@ impl Pipeline {
     /// would: the tests use it to show that a panic becomes an error for that frame, the
     /// channel refuses further work, and the process stays usable.
     pub fn panic_on_next_frame(&self) {
-        self.panic_next.store(true, Ordering::SeqCst);
+        self.flags.panic_next.store(true, Ordering::SeqCst);
     }
 
     /// Frames sent whose packet has not been received.
@@ -186,14 +180,14 @@ impl Pipeline {
     }
 
     fn begin_close(&self) {
-        self.stop.store(true, Ordering::SeqCst);
+        self.flags.stop.store(true, Ordering::SeqCst);
         lock(&self.jobs).take();
     }
 
     /// Why the worker is gone: closed on request, or stopped by an internal error whose
     /// report is still waiting in the packet queue.
     fn stopped_reason(&self) -> PipelineError {
-        if self.stop.load(Ordering::SeqCst) {
+        if self.flags.stop.load(Ordering::SeqCst) {
             PipelineError::Closed
         } else {
             PipelineError::Internal("the encoder thread stopped".into())
@@ -210,9 +204,12 @@ impl Drop for Pipeline {
 }
 
 /// What the pipeline tells its worker.
+#[derive(Debug, Default)]
 struct Flags {
-    stop: Arc<AtomicBool>,
-    panic_next: Arc<AtomicBool>,
+    /// Stop before the next frame.
+    stop: AtomicBool,
+    /// Test hook: panic on the next frame (see [`Pipeline::panic_on_next_frame`]).
+    panic_next: AtomicBool,
 }
 
 fn run_worker(
