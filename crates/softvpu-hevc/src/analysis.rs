@@ -26,8 +26,21 @@ pub(crate) enum Prediction {
 /// Where the angular search starts when no angle was evaluated.
 const MODE_ANGLE_MID: u8 = 18;
 
-/// Modes kept after the SATD pre-selection, by log2 block size (4x4 .. 32x32).
+/// Modes kept after the SATD pre-selection by the thorough preset, by log2 block size
+/// (4x4 .. 32x32).
 const RD_CANDIDATES: [usize; 4] = [3, 3, 2, 2];
+
+/// How hard the decisions search: the speed/compression trade-off of an encoder.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Preset {
+    /// Real time: P-slice CUs and quadtrees chosen by SATD cost and coded once; intra
+    /// modes chosen by SATD, each block coded once; no 4x4 intra prediction blocks.
+    #[default]
+    Fast,
+    /// Every alternative coded and compared by rate-distortion cost: a few percent fewer
+    /// bits for several times the time.
+    Thorough,
+}
 
 /// Rate-distortion trade-off for a picture QP.
 #[derive(Clone, Copy, Debug)]
@@ -80,6 +93,7 @@ pub struct CtuSearch<'a> {
     pub ctx: &'a Contexts,
     /// The reference of a P slice; `None` in I slices.
     pub reference: Option<InterRef<'a>>,
+    pub preset: Preset,
 }
 
 /// Scratch buffers for one transform block, and for inter prediction of a CU.
@@ -93,7 +107,7 @@ pub(crate) struct TuScratch {
 }
 
 impl TuScratch {
-    fn new() -> Box<Self> {
+    pub(crate) fn new() -> Box<Self> {
         Box::new(Self {
             pred: [0; 1024],
             src: [0; 1024],
@@ -114,8 +128,11 @@ pub(crate) struct Snapshot {
 impl CtuSearch<'_> {
     /// Decides the CTU; returns its coding quadtree in pre-order.
     pub fn run(&mut self) -> Vec<Node> {
-        let mut nodes = Vec::with_capacity(64);
         let mut scratch = TuScratch::new();
+        if let (Some(reference), Preset::Fast) = (self.reference, self.preset) {
+            return self.run_planned(reference, &mut scratch);
+        }
+        let mut nodes = Vec::with_capacity(64);
         self.decide(
             &mut nodes,
             &mut scratch,
@@ -143,11 +160,23 @@ impl CtuSearch<'_> {
     }
 
     fn split_flag_cost(&self, x: usize, y: usize, log2: u32, depth: u8, split: bool) -> f64 {
+        self.bits_to_cost(self.split_flag_bits(x, y, log2, depth, split))
+    }
+
+    /// Estimated bits (q15) of split_cu_flag.
+    pub(crate) fn split_flag_bits(
+        &self,
+        x: usize,
+        y: usize,
+        log2: u32,
+        depth: u8,
+        split: bool,
+    ) -> u64 {
         let mut est = BitEstimator::default();
         let mut ctx = self.ctx.clone();
         self.syntax()
             .split_cu_flag(&mut est, &mut ctx, x, y, log2, depth, split);
-        self.bits_to_cost(est.bits_q15())
+        est.bits_q15()
     }
 
     /// Best coding of the square at (`x`, `y`): one CU or four smaller ones.
@@ -234,7 +263,7 @@ impl CtuSearch<'_> {
         depth: u8,
     ) -> (f64, Cu, bool) {
         let whole = self.code_cu(s, x, y, log2, depth, false);
-        if log2 != LOG2_MIN_CB {
+        if log2 != LOG2_MIN_CB || self.preset == Preset::Fast {
             return whole;
         }
         let saved = self.snapshot(x, y, 8);
@@ -363,12 +392,26 @@ impl CtuSearch<'_> {
                 }
             }
         }
+        let keep = match self.preset {
+            Preset::Fast => 1,
+            Preset::Thorough => RD_CANDIDATES[(log2 - 2) as usize],
+        };
+        if keep == 1 {
+            // One candidate: no RD comparison, so its residual bits need no estimate.
+            let mode = ranked
+                .iter()
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map_or(MODE_ANGLE_MID, |r| r.1);
+            let dist = self
+                .code_luma(s, x, y, log2, mode, &refs, &filtered, false)
+                .0;
+            return (mode, dist);
+        }
         ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let keep = RD_CANDIDATES[(log2 - 2) as usize];
 
         let mut best = (f64::MAX, 0u8, 0u64);
         for &(_, mode) in ranked.iter().take(keep) {
-            let (dist, bits) = self.code_luma(s, x, y, log2, mode, &refs, &filtered);
+            let (dist, bits) = self.code_luma(s, x, y, log2, mode, &refs, &filtered, true);
             let mode_bits = u64::from(ModeCode::of(mode, &mpm).approx_bits()) << 15;
             let cost = dist as f64 + self.bits_to_cost(bits + mode_bits);
             if cost < best.0 {
@@ -376,13 +419,13 @@ impl CtuSearch<'_> {
             }
         }
         if ranked[..keep.min(ranked.len())].last().map(|r| r.1) != Some(best.1) {
-            self.code_luma(s, x, y, log2, best.1, &refs, &filtered);
+            self.code_luma(s, x, y, log2, best.1, &refs, &filtered, false);
         }
         (best.1, best.2)
     }
 
-    /// Predicts, transforms, quantises and reconstructs one luma block; returns SSE and the
-    /// estimated bits (q15) of its cbf and residual.
+    /// Predicts, transforms, quantises and reconstructs one luma block; returns SSE and, when
+    /// `estimate` asks for them, the estimated bits (q15) of its cbf and residual.
     #[allow(clippy::too_many_arguments)]
     fn code_luma(
         &mut self,
@@ -393,6 +436,7 @@ impl CtuSearch<'_> {
         mode: u8,
         refs: &RefSamples,
         filtered: &RefSamples,
+        estimate: bool,
     ) -> (u64, u64) {
         let n = 1usize << log2;
         let r = if filter_needed(log2, mode) {
@@ -405,6 +449,11 @@ impl CtuSearch<'_> {
         let order = scan_order(log2, true, Some(mode));
         let (lx, ly) = (x - self.ctu_x, y - self.ctu_y);
         self.code_block(s, 0, x, y, log2, order, self.lambda.qp, Prediction::Intra);
+        let rec = &self.rec.planes[0];
+        let d = sse(&s.src, n, &rec.data[y * rec.stride + x..], rec.stride, n, n);
+        if !estimate {
+            return (d, 0);
+        }
         let mut est = BitEstimator::default();
         let mut ctx = self.ctx.clone();
         let coded = self.levels.any_nonzero(0, lx, ly, n);
@@ -421,8 +470,6 @@ impl CtuSearch<'_> {
                 order,
             );
         }
-        let rec = &self.rec.planes[0];
-        let d = sse(&s.src, n, &rec.data[y * rec.stride + x..], rec.stride, n, n);
         (d, est.bits_q15())
     }
 

@@ -2,7 +2,7 @@
 
 use softvpu_core::Frame;
 
-use crate::analysis::InterRef;
+use crate::analysis::{InterRef, Preset};
 use crate::bitstream::{escaped_len, write_nal, NalType};
 use crate::cu::{BlockMap, CuKind, MotionCode, Node};
 use crate::deblock::{deblock, DeblockParams};
@@ -29,6 +29,7 @@ pub struct HevcSettings {
     /// Worker threads per picture (CTU rows in a wavefront); the stream does not depend
     /// on it.
     pub threads: usize,
+    pub preset: Preset,
 }
 
 /// Merge candidates P slices allow (five_minus_max_num_merge_cand = 5 - this).
@@ -79,6 +80,8 @@ pub struct PictureStats {
     /// CUs per size: 8x8, 16x16, 32x32, 64x64.
     pub cu_sizes: [u32; 4],
     pub intra_cus: u32,
+    /// Intra CUs with four 4x4 luma prediction blocks.
+    pub nxn_cus: u32,
     /// Inter CUs without residual or motion difference (cu_skip_flag).
     pub skip_cus: u32,
     /// Inter CUs with merged motion and residual.
@@ -98,6 +101,7 @@ impl Default for PictureStats {
             chroma_codes: [0; 5],
             cu_sizes: [0; 4],
             intra_cus: 0,
+            nxn_cus: 0,
             skip_cus: 0,
             merge_cus: 0,
             amvp_cus: 0,
@@ -135,6 +139,7 @@ impl PictureStats {
                 }
             };
             self.intra_cus += 1;
+            self.nxn_cus += u32::from(intra.nxn);
             let parts = if intra.nxn { 4 } else { 1 };
             for &mode in &intra.luma_modes[..parts] {
                 self.luma_modes[usize::from(mode)] += 1;
@@ -150,6 +155,7 @@ impl PictureStats {
         add(&mut self.chroma_codes, &other.chroma_codes);
         add(&mut self.cu_sizes, &other.cu_sizes);
         self.intra_cus += other.intra_cus;
+        self.nxn_cus += other.nxn_cus;
         self.skip_cus += other.skip_cus;
         self.merge_cus += other.merge_cus;
         self.amvp_cus += other.amvp_cus;
@@ -255,6 +261,7 @@ impl HevcEncoder {
             reference,
             slice_qp: qp,
             plan,
+            preset: self.settings.preset,
         };
         let CodedRows {
             substreams,

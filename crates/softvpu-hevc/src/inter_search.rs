@@ -69,7 +69,8 @@ impl CtuSearch<'_> {
         };
         let merge = merge_candidates(self.map, &self.layout, x, y, size);
         let merge = &merge[..self.layout.max_merge_cand];
-        let (merge_idx, merge_mv) = self.pick_merge(s, reference.pic, x, y, log2, merge);
+        let (merge_idx, merge_mv, merge_cost) =
+            self.pick_merge(s, reference.pic, x, y, log2, merge);
 
         // Skip, then the same motion with residual.
         self.predict_inter(s, reference.pic, x, y, log2, merge_mv);
@@ -100,13 +101,15 @@ impl CtuSearch<'_> {
             return self.settle(best, skip, x, y, size, depth);
         }
 
-        // A searched vector, signalled by merge when a candidate holds it.
+        // A searched vector, signalled by merge when a candidate holds it. It is coded only
+        // when its SATD cost beats the merge candidate's: one full coding per alternative
+        // that can win, not per alternative tried.
         let amvp = amvp_candidates(self.map, &self.layout, x, y, size);
         let colocated = reference.map.get(x, y);
         let seed = (!colocated.intra).then_some(colocated.mv);
         let (mv, search_cost) =
             self.motion_search(s, reference.pic, x, y, log2, &amvp, merge, seed);
-        if mv != merge_mv {
+        if mv != merge_mv && search_cost < merge_cost {
             let motion = match merge.iter().position(|&m| m == mv) {
                 Some(i) => MotionCode::Merge(i as u8),
                 None => amvp_code(mv, &amvp),
@@ -115,16 +118,6 @@ impl CtuSearch<'_> {
             let cu = inter_cu(x, y, log2, mv, motion, false);
             let coded = self.finish_inter(s, cu, depth, true);
             self.offer(&mut best, coded, x, y, size);
-            let bare = inter_cu(
-                x,
-                y,
-                log2,
-                mv,
-                motion,
-                matches!(motion, MotionCode::Merge(_)),
-            );
-            let bare = self.finish_inter(s, bare, depth, false);
-            self.offer(&mut best, bare, x, y, size);
         }
 
         if log2 <= 5 && self.intra_worth_trying(s, x, y, log2, search_cost) {
@@ -164,7 +157,7 @@ impl CtuSearch<'_> {
     }
 
     /// The merge candidate whose prediction matches the source best (SATD + index bits).
-    fn pick_merge(
+    pub(crate) fn pick_merge(
         &self,
         s: &mut TuScratch,
         reference: &crate::plane::Yuv,
@@ -172,7 +165,7 @@ impl CtuSearch<'_> {
         y: usize,
         log2: u32,
         merge: &[Mv],
-    ) -> (usize, Mv) {
+    ) -> (usize, Mv, f64) {
         let mut best = (u64::MAX, 0usize, Mv::ZERO);
         for (i, &mv) in merge.iter().enumerate() {
             if merge[..i].contains(&mv) {
@@ -184,11 +177,11 @@ impl CtuSearch<'_> {
                 best = (cost, i, mv);
             }
         }
-        (best.1, best.2)
+        (best.1, best.2, best.0 as f64)
     }
 
     /// SATD between the source and the prediction with `mv`.
-    fn luma_satd(
+    pub(crate) fn luma_satd(
         &self,
         s: &mut TuScratch,
         reference: &Plane,
@@ -205,7 +198,7 @@ impl CtuSearch<'_> {
     }
 
     /// Motion-compensated prediction of the whole CU into the inter scratch buffers.
-    fn predict_inter(
+    pub(crate) fn predict_inter(
         &self,
         s: &mut TuScratch,
         reference: &crate::plane::Yuv,
@@ -234,7 +227,7 @@ impl CtuSearch<'_> {
 
     /// Codes `cu` from the prediction in the scratch buffers, with its residual or without;
     /// returns the cost, the CU as it will be signalled, and whether it has residual.
-    fn finish_inter(
+    pub(crate) fn finish_inter(
         &mut self,
         s: &mut TuScratch,
         mut cu: Cu,
@@ -347,7 +340,7 @@ impl CtuSearch<'_> {
 
     /// Whether intra could beat the best inter prediction: a few cheap intra predictions are
     /// compared with the motion search's SATD.
-    fn intra_worth_trying(
+    pub(crate) fn intra_worth_trying(
         &self,
         s: &mut TuScratch,
         x: usize,
@@ -375,9 +368,8 @@ impl CtuSearch<'_> {
         f64::from(best_intra) < inter_satd
     }
 
-    /// Motion search for the block at (`x`, `y`): integer candidates from the predictors,
-    /// the merge list and the co-located vector, a hexagon then square integer search by SAD,
-    /// then half- and quarter-sample refinement by SATD. Returns the vector and its SATD cost.
+    /// Motion search for the block at (`x`, `y`): the integer search, then half- and
+    /// quarter-sample refinement by SATD. Returns the vector and its SATD cost.
     #[allow(clippy::too_many_arguments)]
     fn motion_search(
         &self,
@@ -390,6 +382,24 @@ impl CtuSearch<'_> {
         merge: &[Mv],
         colocated: Option<Mv>,
     ) -> (Mv, f64) {
+        let whole = self.integer_search(s, reference, x, y, log2, amvp, merge, colocated);
+        self.refine_fractional(s, reference, x, y, log2, amvp, whole)
+    }
+
+    /// Integer motion search: candidates from the predictors, the merge list and the
+    /// co-located vector, then a hexagon and a square step by SAD + λ·mvd bits.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn integer_search(
+        &self,
+        s: &mut TuScratch,
+        reference: &crate::plane::Yuv,
+        x: usize,
+        y: usize,
+        log2: u32,
+        amvp: &[Mv; 2],
+        merge: &[Mv],
+        colocated: Option<Mv>,
+    ) -> Mv {
         let n = 1usize << log2;
         let plane = &reference.planes[0];
         let (w, h) = (plane.width as i32, plane.height as i32);
@@ -400,10 +410,10 @@ impl CtuSearch<'_> {
         let hi = (w - x as i32 + SEARCH_MARGIN, h - y as i32 + SEARCH_MARGIN);
         let clamp = |(dx, dy): (i32, i32)| (dx.clamp(lo.0, hi.0), dy.clamp(lo.1, hi.1));
         let lambda = self.lambda.satd;
-        let mv_cost = |mv: Mv| lambda * f64::from(mv_bits(mv, amvp));
         let mut int_cost = |(dx, dy): (i32, i32)| {
             let d = self.integer_sad(&mut s.inter.window, plane, x, y, n, dx, dy);
-            f64::from(d) + mv_cost(Mv::new((dx * 4) as i16, (dy * 4) as i16))
+            let mv = Mv::new((dx * 4) as i16, (dy * 4) as i16);
+            f64::from(d) + lambda * f64::from(mv_bits(mv, amvp))
         };
 
         // At most 2 predictors, 5 merge candidates, the co-located vector and zero.
@@ -446,18 +456,28 @@ impl CtuSearch<'_> {
                 }
             }
         }
+        Mv::new((best.1 .0 * 4) as i16, (best.1 .1 * 4) as i16)
+    }
 
-        // Fractional refinement around the integer vector, priced by SATD.
-        let mut mv = Mv::new((best.1 .0 * 4) as i16, (best.1 .1 * 4) as i16);
-        let frac_cost = |s: &mut TuScratch, mv: Mv| {
-            f64::from(self.luma_satd(s, plane, x, y, log2, mv)) + mv_cost(mv)
-        };
-        let mut cost = frac_cost(s, mv);
+    /// Half- then quarter-sample square refinement around `mv` by SATD + λ·mvd bits.
+    /// Returns the refined vector and its cost.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn refine_fractional(
+        &self,
+        s: &mut TuScratch,
+        reference: &crate::plane::Yuv,
+        x: usize,
+        y: usize,
+        log2: u32,
+        amvp: &[Mv; 2],
+        mut mv: Mv,
+    ) -> (Mv, f64) {
+        let mut cost = self.motion_cost(s, reference, x, y, log2, amvp, mv);
         for step in [2i16, 1] {
             let centre = mv;
             for &(ox, oy) in &SQUARE {
                 let cand = Mv::new(centre.x + ox as i16 * step, centre.y + oy as i16 * step);
-                let c = frac_cost(s, cand);
+                let c = self.motion_cost(s, reference, x, y, log2, amvp, cand);
                 if c < cost {
                     cost = c;
                     mv = cand;
@@ -465,6 +485,22 @@ impl CtuSearch<'_> {
             }
         }
         (mv, cost)
+    }
+
+    /// SATD of the prediction with `mv` plus λ times the bits of signalling it by AMVP.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn motion_cost(
+        &self,
+        s: &mut TuScratch,
+        reference: &crate::plane::Yuv,
+        x: usize,
+        y: usize,
+        log2: u32,
+        amvp: &[Mv; 2],
+        mv: Mv,
+    ) -> f64 {
+        let d = self.luma_satd(s, &reference.planes[0], x, y, log2, mv);
+        f64::from(d) + self.lambda.satd * f64::from(mv_bits(mv, amvp))
     }
 
     /// SAD of the source block against the reference displaced by whole samples.
@@ -516,7 +552,14 @@ const SQUARE: [(i32, i32); 8] = [
     (1, 1),
 ];
 
-fn inter_cu(x: usize, y: usize, log2: u32, mv: Mv, motion: MotionCode, skip: bool) -> Cu {
+pub(crate) fn inter_cu(
+    x: usize,
+    y: usize,
+    log2: u32,
+    mv: Mv,
+    motion: MotionCode,
+    skip: bool,
+) -> Cu {
     Cu {
         x,
         y,
@@ -526,7 +569,7 @@ fn inter_cu(x: usize, y: usize, log2: u32, mv: Mv, motion: MotionCode, skip: boo
 }
 
 /// The AMVP signalling of `mv`: the predictor needing the cheaper difference.
-fn amvp_code(mv: Mv, amvp: &[Mv; 2]) -> MotionCode {
+pub(crate) fn amvp_code(mv: Mv, amvp: &[Mv; 2]) -> MotionCode {
     let bits = |p: Mv| {
         let d = mv.minus(p);
         mvd_component_bits(i32::from(d.x)) + mvd_component_bits(i32::from(d.y))

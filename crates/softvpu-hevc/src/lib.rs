@@ -9,6 +9,7 @@ pub mod deblock;
 pub mod dist;
 mod edges;
 pub mod encoder;
+mod inter_plan;
 pub mod inter_search;
 pub mod intra;
 pub mod mc;
@@ -26,6 +27,7 @@ mod wavefront;
 mod x86;
 pub mod zscan;
 
+pub use analysis::Preset;
 pub use encoder::{CodedPicture, ConstantQp, HevcEncoder, HevcSettings, PictureStats, QpPlan};
 pub use plane::{Plane, Yuv};
 pub use wavefront::{CtuRecord, Progress};

@@ -12,7 +12,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 
-use crate::analysis::{CtuSearch, InterRef, Lambda};
+use crate::analysis::{CtuSearch, InterRef, Lambda, Preset};
 use crate::cabac::{BinSink, CabacWriter, Contexts};
 use crate::cu::{BlockInfo, BlockMap, CtuLevels};
 use crate::deblock::EdgeStrengths;
@@ -28,6 +28,7 @@ pub(crate) struct Picture<'a> {
     pub reference: Option<InterRef<'a>>,
     pub slice_qp: i32,
     pub plan: &'a dyn QpPlan,
+    pub preset: Preset,
 }
 
 /// What the rows produced, assembled.
@@ -324,6 +325,7 @@ impl Worker<'_> {
             lambda: Lambda::intra(qp),
             ctx,
             reference: job.reference,
+            preset: job.preset,
         }
         .run();
         let pending_delta = Cell::new(Some(qp - predicted));

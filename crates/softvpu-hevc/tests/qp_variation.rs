@@ -6,7 +6,7 @@
 
 use softvpu_core::synth::SplitMix64;
 use softvpu_core::Frame;
-use softvpu_hevc::{HevcEncoder, HevcSettings, Progress, QpPlan, Yuv};
+use softvpu_hevc::{HevcEncoder, HevcSettings, Preset, Progress, QpPlan, Yuv};
 use softvpu_testkit as kit;
 use softvpu_testkit::scenes;
 
@@ -49,7 +49,7 @@ fn encode(
     period: u32,
     centre: i32,
     frames: &[Vec<u8>],
-    threads: usize,
+    (threads, preset): (usize, Preset),
 ) -> (Vec<u8>, Vec<u8>, i32, i32) {
     let mut enc = HevcEncoder::new(HevcSettings {
         width: w,
@@ -59,6 +59,7 @@ fn encode(
         picture_hash: true,
         intra_period: period,
         threads,
+        preset,
     });
     let mut plan = RandomQp {
         seed: centre as u64 * 7919 + w as u64,
@@ -80,10 +81,16 @@ fn encode(
     (stream, recon, lowest, highest)
 }
 
-fn check(name: &str, size: (usize, usize), period: u32, centre: i32, frames: &[Vec<u8>]) {
+fn check(
+    name: &str,
+    size: (usize, usize),
+    (period, preset): (u32, Preset),
+    centre: i32,
+    frames: &[Vec<u8>],
+) {
     let (w, h) = size;
-    let (stream, recon, lowest, highest) = encode(size, period, centre, frames, 1);
-    let parallel = encode(size, period, centre, frames, 3);
+    let (stream, recon, lowest, highest) = encode(size, period, centre, frames, (1, preset));
+    let parallel = encode(size, period, centre, frames, (3, preset));
     assert!(
         parallel.0 == stream,
         "{name}: three threads made another stream than one"
@@ -111,13 +118,15 @@ fn random_ctu_qps_small_pictures() {
         let frames = scenes::render(&scenes::tour(12), w, h);
         for centre in [12, 30, 45] {
             for period in [0, 4] {
-                check(
-                    &format!("tour-{w}x{h}-qp{centre}-gop{period}"),
-                    (w, h),
-                    period,
-                    centre,
-                    &frames,
-                );
+                for preset in [Preset::Fast, Preset::Thorough] {
+                    check(
+                        &format!("tour-{w}x{h}-qp{centre}-gop{period}-{preset:?}"),
+                        (w, h),
+                        (period, preset),
+                        centre,
+                        &frames,
+                    );
+                }
             }
         }
     }
@@ -129,5 +138,11 @@ fn random_ctu_qps_camera_clip() {
     let frames: Vec<Vec<u8>> = (0..3)
         .map(|i| kit::read_nv12_frame(&path, 1920, 1080, i))
         .collect();
-    check("pan_path-1080p", (1920, 1080), 30, 32, &frames);
+    check(
+        "pan_path-1080p",
+        (1920, 1080),
+        (30, Preset::Fast),
+        32,
+        &frames,
+    );
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use softvpu_core::validate_dimensions;
+use softvpu_hevc::Preset;
 
 use crate::Error;
 
@@ -87,6 +88,7 @@ pub struct Config {
     pub(crate) qp_range: (u8, u8),
     pub(crate) quality_range: (u8, u8),
     pub(crate) aq_strength: f32,
+    pub(crate) preset: Preset,
 }
 
 /// How the quantiser is chosen, as [`Config::rate_mode`] reports it.
@@ -121,6 +123,7 @@ impl Config {
             qp_range: (8, 50),
             quality_range: (5, 95),
             aq_strength: 0.0,
+            preset: Preset::Fast,
         }
     }
 
@@ -197,6 +200,14 @@ impl Config {
     /// busy ones, where the eye notices less (0 = off, the default; 1 = typical).
     pub fn aq_strength(mut self, strength: f32) -> Self {
         self.aq_strength = strength;
+        self
+    }
+
+    /// H.265 speed/compression trade-off: [`Preset::Fast`] (the default, real time) or
+    /// [`Preset::Thorough`] (rate-distortion search of every alternative, several times
+    /// slower, a few percent fewer bits). MJPEG ignores it.
+    pub fn preset(mut self, preset: Preset) -> Self {
+        self.preset = preset;
         self
     }
 

@@ -78,6 +78,7 @@ impl Encoder {
                     picture_hash: config.picture_hash,
                     intra_period: config.intra_period,
                     threads: config.effective_threads(),
+                    preset: config.preset,
                 })),
                 rate: rate.map(|r| Box::new(HevcRate::new(r))),
             },

@@ -24,3 +24,4 @@ pub use error::Error;
 pub use packet::{HevcStats, Packet, Quantizer};
 pub use rate::RateReport;
 pub use softvpu_core::{metrics, synth, validate_dimensions, Frame, FrameError, Picture};
+pub use softvpu_hevc::Preset;

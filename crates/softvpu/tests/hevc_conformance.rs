@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use softvpu::synth::Pattern;
-use softvpu::{Config, Encoder, Frame, HevcStats};
+use softvpu::{Config, Encoder, Frame, HevcStats, Preset};
 use softvpu_testkit as kit;
 use softvpu_testkit::scenes;
 
@@ -171,6 +171,28 @@ fn p_frames_small_sizes_every_qp_and_intra_period() {
     assert!(
         stats.max_outside >= 16,
         "no vector reached far outside the picture: {stats:?}"
+    );
+}
+
+/// The thorough preset's decisions (every alternative coded and compared, 4x4 intra
+/// prediction blocks) decode exactly too.
+#[test]
+fn thorough_preset_streams() {
+    let frames = scenes::render(&scenes::tour(12), 202, 130);
+    let mut stats = HevcStats::default();
+    for qp in [12, 27, 42] {
+        for period in [0, 4] {
+            let config = Config::h265(202, 130)
+                .qp(qp)
+                .intra_period(period)
+                .preset(Preset::Thorough);
+            let name = format!("thorough-tour-202x130-qp{qp}-gop{period}");
+            stats.accumulate(&check_config(&name, config, &frames));
+        }
+    }
+    assert!(
+        stats.nxn_cus > 0 && stats.skip_cus > 0 && stats.amvp_cus > 0,
+        "{stats:?}"
     );
 }
 

@@ -1,0 +1,229 @@
+//! Fast P-slice decisions. The coding quadtree and each CU's prediction are chosen by SATD
+//! plus λ·(signalling bits) with no residual coded while deciding; the chosen CUs are then
+//! coded once, in order. Trying every alternative with its residual (`inter_search`) codes
+//! each sample six to eight times; this codes it once and searches whole-sample motion at
+//! every depth but refines it to quarter samples only for the CUs kept.
+
+use crate::analysis::{CtuSearch, InterRef, TuScratch};
+use crate::cu::{Cu, CuKind, IntraCu, MotionCode, Node};
+use crate::dist::satd;
+use crate::inter_search::{amvp_code, inter_cu};
+use crate::intra::{build_references, predict, MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
+use crate::mv::{amvp_candidates, merge_candidates, Mv};
+use crate::params::LOG2_MIN_CB;
+
+/// Bits an intra CU of a P slice spends on its prediction mode and luma mode, for the
+/// SATD comparison with inter CUs.
+const INTRA_MODE_BITS: f64 = 5.0;
+
+/// A node of the planned quadtree. Leaves carry the whole-sample motion search result,
+/// refined when the CU is coded.
+#[derive(Clone, Copy, Debug)]
+enum Planned {
+    Split,
+    Leaf(Cu, Mv),
+}
+
+impl CtuSearch<'_> {
+    /// Decides a P-slice CTU by SATD cost, then codes its CUs; returns the coding quadtree.
+    pub(crate) fn run_planned(&mut self, reference: InterRef<'_>, s: &mut TuScratch) -> Vec<Node> {
+        let mut plan = Vec::with_capacity(64);
+        let (x, y, log2) = (self.ctu_x, self.ctu_y, self.layout.log2_ctb);
+        self.plan(&mut plan, s, reference, x, y, log2, 0);
+        plan.into_iter()
+            .map(|node| match node {
+                Planned::Split => Node::Split,
+                Planned::Leaf(cu, searched) => {
+                    let depth = (log2 - cu.log2) as u8;
+                    Node::Leaf(self.code_planned(s, reference, cu, searched, depth))
+                }
+            })
+            .collect()
+    }
+
+    /// Plans the square at (`x`, `y`): one CU or four smaller ones, whichever has the lower
+    /// SATD cost. Leaves the block map holding the plan; returns its cost.
+    #[allow(clippy::too_many_arguments)]
+    fn plan(
+        &mut self,
+        nodes: &mut Vec<Planned>,
+        s: &mut TuScratch,
+        reference: InterRef<'_>,
+        x: usize,
+        y: usize,
+        log2: u32,
+        depth: u8,
+    ) -> f64 {
+        let size = 1usize << log2;
+        let inside = x + size <= self.layout.width && y + size <= self.layout.height;
+        if !inside {
+            nodes.push(Planned::Split);
+            return self.plan_children(nodes, s, reference, x, y, log2, depth);
+        }
+        let (cost, cu, searched) = self.plan_cu(s, reference, x, y, log2);
+        self.mark_cu(&cu, depth);
+        if log2 == LOG2_MIN_CB {
+            nodes.push(Planned::Leaf(cu, searched));
+            return cost;
+        }
+        let flag_cost = |this: &Self, split| {
+            this.lambda.satd * this.split_flag_bits(x, y, log2, depth, split) as f64 / 32768.0
+        };
+        let leaf_cost = cost + flag_cost(self, false);
+        let mark = nodes.len();
+        nodes.push(Planned::Split);
+        let split_cost =
+            flag_cost(self, true) + self.plan_children(nodes, s, reference, x, y, log2, depth);
+        if split_cost < leaf_cost {
+            return split_cost;
+        }
+        nodes.truncate(mark);
+        nodes.push(Planned::Leaf(cu, searched));
+        self.mark_cu(&cu, depth);
+        leaf_cost
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn plan_children(
+        &mut self,
+        nodes: &mut Vec<Planned>,
+        s: &mut TuScratch,
+        reference: InterRef<'_>,
+        x: usize,
+        y: usize,
+        log2: u32,
+        depth: u8,
+    ) -> f64 {
+        let half = 1 << (log2 - 1);
+        let mut cost = 0.0;
+        for (dx, dy) in [(0, 0), (half, 0), (0, half), (half, half)] {
+            let (cx, cy) = (x + dx, y + dy);
+            if cx < self.layout.width && cy < self.layout.height {
+                cost += self.plan(nodes, s, reference, cx, cy, log2 - 1, depth + 1);
+            }
+        }
+        cost
+    }
+
+    /// The cheapest prediction of one CU by SATD: the best merge candidate, the whole-sample
+    /// motion search result, or (up to 32x32) intra, with the searched vector. An intra CU's
+    /// modes are placeholders, searched when it is coded.
+    fn plan_cu(
+        &self,
+        s: &mut TuScratch,
+        reference: InterRef<'_>,
+        x: usize,
+        y: usize,
+        log2: u32,
+    ) -> (f64, Cu, Mv) {
+        let size = 1usize << log2;
+        let merge = merge_candidates(self.map, &self.layout, x, y, size);
+        let merge = &merge[..self.layout.max_merge_cand];
+        let (idx, merge_mv, merge_cost) = self.pick_merge(s, reference.pic, x, y, log2, merge);
+        let mut best = (
+            merge_cost,
+            inter_cu(x, y, log2, merge_mv, MotionCode::Merge(idx as u8), false),
+        );
+
+        let amvp = amvp_candidates(self.map, &self.layout, x, y, size);
+        let colocated = reference.map.get(x, y);
+        let seed = (!colocated.intra).then_some(colocated.mv);
+        let mv = self.integer_search(s, reference.pic, x, y, log2, &amvp, merge, seed);
+        if mv != merge_mv {
+            // One more bin than merge (merge_flag 0) besides the vector difference.
+            let cost = self.motion_cost(s, reference.pic, x, y, log2, &amvp, mv) + self.lambda.satd;
+            if cost < best.0 {
+                best = (cost, inter_cu(x, y, log2, mv, amvp_code(mv, &amvp), false));
+            }
+        }
+
+        if log2 <= 5 {
+            let cost = self.intra_estimate(s, x, y, log2);
+            if cost < best.0 {
+                let intra = IntraCu {
+                    nxn: false,
+                    luma_modes: [MODE_DC; 4],
+                    chroma_code: 4,
+                    tu_split: false,
+                };
+                best = (
+                    cost,
+                    Cu {
+                        x,
+                        y,
+                        log2,
+                        kind: CuKind::Intra(intra),
+                    },
+                );
+            }
+        }
+        (best.0, best.1, mv)
+    }
+
+    /// SATD cost of the best of four intra predictions made from the source picture (the
+    /// reconstruction of this CTU does not exist yet while planning).
+    fn intra_estimate(&self, s: &mut TuScratch, x: usize, y: usize, log2: u32) -> f64 {
+        let n = 1usize << log2;
+        let src = &self.src.planes[0];
+        let refs = build_references(src, self.layout.avail, x, y, log2, false);
+        let best = [MODE_PLANAR, MODE_DC, MODE_HOR, MODE_VER]
+            .into_iter()
+            .map(|mode| {
+                predict(&refs, log2, mode, true, &mut s.pred[..n * n]);
+                satd(
+                    &src.data[y * src.stride + x..],
+                    src.stride,
+                    &s.pred,
+                    n,
+                    log2,
+                )
+            })
+            .min()
+            .unwrap_or(u32::MAX);
+        f64::from(best) + self.lambda.satd * INTRA_MODE_BITS
+    }
+
+    /// Codes a planned CU: refines the searched vector to quarter samples and takes it or
+    /// the best merge candidate, codes the residual, and keeps a merged CU skipped when its
+    /// residual does not pay for itself. Returns the CU as coded.
+    fn code_planned(
+        &mut self,
+        s: &mut TuScratch,
+        reference: InterRef<'_>,
+        cu: Cu,
+        searched: Mv,
+        depth: u8,
+    ) -> Cu {
+        let (x, y, log2) = (cu.x, cu.y, cu.log2);
+        if let CuKind::Intra(_) = cu.kind {
+            return self.code_cu(s, x, y, log2, depth, false).1;
+        }
+        let size = 1usize << log2;
+        let amvp = amvp_candidates(self.map, &self.layout, x, y, size);
+        let (mv, cost) = self.refine_fractional(s, reference.pic, x, y, log2, &amvp, searched);
+        let merge = merge_candidates(self.map, &self.layout, x, y, size);
+        let merge = &merge[..self.layout.max_merge_cand];
+        let (idx, merge_mv, merge_cost) = self.pick_merge(s, reference.pic, x, y, log2, merge);
+        let (mv, motion) = if merge_cost <= cost + self.lambda.satd {
+            (merge_mv, MotionCode::Merge(idx as u8))
+        } else {
+            match merge.iter().position(|&m| m == mv) {
+                Some(i) => (mv, MotionCode::Merge(i as u8)),
+                None => (mv, amvp_code(mv, &amvp)),
+            }
+        };
+        self.predict_inter(s, reference.pic, x, y, log2, mv);
+        if let MotionCode::Merge(_) = motion {
+            let skip = inter_cu(x, y, log2, mv, motion, true);
+            let (skip_cost, ..) = self.finish_inter(s, skip, depth, false);
+            let (cost, coded_cu, coded) =
+                self.finish_inter(s, inter_cu(x, y, log2, mv, motion, false), depth, true);
+            if coded && skip_cost <= cost {
+                return self.finish_inter(s, skip, depth, false).1;
+            }
+            return coded_cu;
+        }
+        self.finish_inter(s, inter_cu(x, y, log2, mv, motion, false), depth, true)
+            .1
+    }
+}
