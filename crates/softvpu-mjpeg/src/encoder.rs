@@ -1,15 +1,18 @@
 //! Frame encoding: MCU rows of 16x16 luma + 8x8 Cb + 8x8 Cr read straight from
 //! NV12, each row an independent restart interval so bands of rows are coded
-//! on separate threads and joined with RST markers.
+//! on separate threads (each taking the next band left) and joined with RST markers.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use softvpu_core::{Frame, Picture};
 
-use crate::dct::{forward_dct, inverse_dct, Quantizer};
+use crate::dct::{inverse_dct, transform_block, Coefs, Quantizer};
 use crate::headers::{write_headers, EOI, RST0};
-use crate::huffman::{BitWriter, HuffmanCodes};
-use crate::tables::{quant_table, Component, AC_CHROMA, AC_LUMA, DC_CHROMA, DC_LUMA};
+use crate::huffman::{BitWriter, CodeSet, Mcu};
+use crate::samples::{mcu_samples, EdgeCopy, McuSamples};
+use crate::tables::{quant_table, Component};
 
 /// One coded image and, on request, what a decoder reconstructs from it.
 #[derive(Clone, Debug)]
@@ -36,11 +39,9 @@ struct QualityTables {
     header: Vec<u8>,
 }
 
-#[derive(Debug)]
-struct Codes {
-    dc: [HuffmanCodes; 2],
-    ac: [HuffmanCodes; 2],
-}
+/// Bands per thread when several code a frame: enough that the threads share the
+/// work evenly, few enough that each band is many MCUs.
+const BANDS_PER_THREAD: usize = 8;
 
 /// Baseline JPEG encoder for one picture size.
 #[derive(Debug)]
@@ -53,8 +54,10 @@ pub struct MjpegEncoder {
     avx2: Option<crate::x86::Avx2>,
     mcus_x: usize,
     mcus_y: usize,
-    codes: Codes,
+    codes: CodeSet,
     tables: Option<QualityTables>,
+    /// Each band's entropy-coded segment, kept so frames reuse the memory.
+    segments: Vec<Vec<u8>>,
 }
 
 impl MjpegEncoder {
@@ -68,11 +71,9 @@ impl MjpegEncoder {
             avx2: crate::x86::Avx2::detect().filter(|_| softvpu_core::simd::simd_allowed()),
             mcus_x: (width as usize).div_ceil(16),
             mcus_y: (height as usize).div_ceil(16),
-            codes: Codes {
-                dc: [HuffmanCodes::new(&DC_LUMA), HuffmanCodes::new(&DC_CHROMA)],
-                ac: [HuffmanCodes::new(&AC_LUMA), HuffmanCodes::new(&AC_CHROMA)],
-            },
+            codes: CodeSet::annex_k(),
             tables: None,
+            segments: Vec::new(),
         }
     }
 
@@ -104,7 +105,9 @@ impl MjpegEncoder {
             #[cfg(target_arch = "x86_64")]
             avx2: self.avx2,
         };
-        let segments = ctx.code_bands(&bands, recon.as_mut());
+        self.segments.resize_with(bands.len(), Vec::new);
+        let segments = &mut self.segments[..bands.len()];
+        ctx.code_bands(self.threads, &bands, segments, recon.as_mut());
 
         let mut data = Vec::with_capacity(
             tables.header.len() + segments.iter().map(Vec::len).sum::<usize>() + 2,
@@ -140,9 +143,15 @@ impl MjpegEncoder {
         });
     }
 
-    /// MCU row ranges, one per thread, as even as possible.
+    /// MCU row ranges, as even as possible: one with one thread, else several per thread,
+    /// which the threads take in turn so that they finish together whatever the content.
     fn bands(&self) -> Vec<Range<usize>> {
-        let n = self.threads.min(self.mcus_y);
+        let per_thread = if self.threads == 1 {
+            1
+        } else {
+            BANDS_PER_THREAD
+        };
+        let n = (self.threads * per_thread).min(self.mcus_y);
         (0..n)
             .map(|b| b * self.mcus_y / n..(b + 1) * self.mcus_y / n)
             .collect()
@@ -153,7 +162,7 @@ impl MjpegEncoder {
 pub(crate) struct RowCoder<'f, 'a> {
     frame: &'f Frame<'a>,
     tables: &'f QualityTables,
-    codes: &'f Codes,
+    codes: &'f CodeSet,
     mcus_x: usize,
     mcus_y: usize,
     #[cfg(target_arch = "x86_64")]
@@ -167,28 +176,77 @@ pub(crate) struct ReconBand<'p> {
     v: &'p mut [u8],
 }
 
+/// The two halves of coding an MCU, each the portable code or an x86 kernel that
+/// computes the same: the level shift, DCT and quantisation of its six blocks (with the
+/// luma and the chroma quantiser), and their entropy coding.
+pub(crate) trait Kernels: Copy {
+    fn transform(self, src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut Mcu);
+    fn code(self, w: &mut BitWriter, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSet);
+}
+
+/// The portable kernels, vectorised by the compiler.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Portable;
+
+impl Kernels for Portable {
+    #[inline(always)]
+    fn transform(self, src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut Mcu) {
+        for (i, (px, out)) in src.blocks().iter().zip(out).enumerate() {
+            transform_block(px, quant[usize::from(i >= 4)], out);
+        }
+    }
+
+    #[inline(always)]
+    fn code(self, w: &mut BitWriter, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSet) {
+        code_mcu(w, blocks, pred, codes);
+    }
+}
+
+/// Out of line so the bit writer's state stays in registers.
+#[inline(never)]
+fn code_mcu(w: &mut BitWriter, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSet) {
+    w.mcu(blocks, pred, codes);
+}
+
 impl RowCoder<'_, '_> {
-    /// Codes every band, in parallel when there are several, and returns their
-    /// entropy-coded segments in order.
-    fn code_bands(&self, bands: &[Range<usize>], recon: Option<&mut Picture>) -> Vec<Vec<u8>> {
-        let mut recon_bands = self.split_recon(bands, recon);
-        if bands.len() == 1 {
-            return vec![self.code_rows(bands[0].clone(), recon_bands.pop().flatten())];
+    /// Codes every band on up to `threads` threads, each band into its buffer of
+    /// `segments` (cleared first, capacity kept from frame to frame).
+    fn code_bands(
+        &self,
+        threads: usize,
+        bands: &[Range<usize>],
+        segments: &mut [Vec<u8>],
+        recon: Option<&mut Picture>,
+    ) {
+        let jobs: Vec<_> = bands
+            .iter()
+            .zip(segments.iter_mut())
+            .zip(self.split_recon(bands, recon))
+            .map(|((rows, out), rb)| Mutex::new(Some((rows.clone(), out, rb))))
+            .collect();
+        let next = AtomicUsize::new(0);
+        // Each worker takes the next band not yet taken until none is left.
+        let work = || {
+            let mut writer = BitWriter::default(); // its buffers serve every band it takes
+            while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                let taken = job.lock().unwrap_or_else(PoisonError::into_inner).take();
+                if let Some((rows, out, rb)) = taken {
+                    self.code_rows(rows, &mut writer, out, rb);
+                }
+            }
+        };
+        let helpers = threads.min(jobs.len()).saturating_sub(1);
+        if helpers == 0 {
+            return work();
         }
         std::thread::scope(|scope| {
-            let handles: Vec<_> = bands
-                .iter()
-                .zip(recon_bands)
-                .map(|(rows, rb)| scope.spawn(move || self.code_rows(rows.clone(), rb)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        })
+            let handles: Vec<_> = (0..helpers).map(|_| scope.spawn(work)).collect();
+            work(); // this thread works too
+            for h in handles {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            }
+        });
     }
 
     fn split_recon<'p>(
@@ -218,148 +276,108 @@ impl RowCoder<'_, '_> {
         out
     }
 
-    /// Codes MCU rows `rows`, each followed by a restart marker unless it is the
-    /// last row of the image.
-    fn code_rows(&self, rows: Range<usize>, recon: Option<ReconBand<'_>>) -> Vec<u8> {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(cpu) = self.avx2 {
-            return cpu.code_rows(self, rows, recon);
-        }
-        self.code_rows_portable(rows, recon)
-    }
-
-    /// [`RowCoder::code_rows`] in portable code (also built for AVX2 by `x86`).
-    #[inline(always)]
-    pub(crate) fn code_rows_portable(
+    /// Codes MCU rows `rows` into `out`, each row followed by a restart marker unless it
+    /// is the last row of the image.
+    fn code_rows(
         &self,
         rows: Range<usize>,
+        w: &mut BitWriter,
+        out: &mut Vec<u8>,
+        recon: Option<ReconBand<'_>>,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(cpu) = self.avx2 {
+            return cpu.code_rows(self, rows, w, out, recon);
+        }
+        self.code_rows_with(Portable, rows, w, out, recon);
+    }
+
+    /// [`RowCoder::code_rows`] with kernels `k` (also built for AVX2 by `x86`).
+    #[inline(always)]
+    pub(crate) fn code_rows_with<K: Kernels>(
+        &self,
+        k: K,
+        rows: Range<usize>,
+        writer: &mut BitWriter,
+        out: &mut Vec<u8>,
         mut recon: Option<ReconBand<'_>>,
-    ) -> Vec<u8> {
+    ) {
         let first_row = rows.start;
-        let bytes_per_row = self.mcus_x * 6 * 24;
-        let mut writer = BitWriter::with_capacity(rows.len() * bytes_per_row);
+        out.clear();
+        out.reserve(rows.len() * self.mcus_x * 6 * 24);
+        writer.restart(std::mem::take(out));
         for row in rows {
-            self.code_row(row, &mut writer, recon.as_mut().map(|r| (r, first_row)));
+            let recon = recon.as_mut().map(|r| (r, first_row));
+            self.code_row(k, row, writer, recon);
             writer.flush();
             if row + 1 < self.mcus_y {
                 writer.marker(RST0 + (row % 8) as u8);
             }
         }
-        writer.out
+        *out = writer.take();
     }
 
     #[inline(always)]
-    fn code_row(
+    fn code_row<K: Kernels>(
         &self,
+        k: K,
         row: usize,
         w: &mut BitWriter,
         mut recon: Option<(&mut ReconBand<'_>, usize)>,
     ) {
-        let (width, height) = (self.frame.width() as usize, self.frame.height() as usize);
         let t = self.tables;
         let mut pred = [0i16; 3];
-        let mut block = [0f32; 64];
-        let mut zz = [0i16; 64];
+        let mut edge = EdgeCopy::default();
+        let mut blocks = Mcu::default();
         for mx in 0..self.mcus_x {
-            for i in 0..4 {
-                let (x0, y0) = (mx * 16 + (i % 2) * 8, row * 16 + (i / 2) * 8);
-                load_block::<1>(
-                    &mut block,
-                    x0,
-                    y0,
-                    width,
-                    height,
-                    |y| self.frame.y_row(y),
-                    0,
-                );
-                forward_dct(&mut block);
-                t.luma_quant.quantize(&block, &mut zz);
-                w.block(&zz, &mut pred[0], &self.codes.dc[0], &self.codes.ac[0]);
-                if let Some((rb, first)) = recon.as_mut() {
-                    store_block(rb.y, width, height, x0, y0 - *first * 16, y0, &zz, &t.luma);
-                }
-            }
-            for (c, pred_c) in pred[1..].iter_mut().enumerate() {
-                let (x0, y0) = (mx * 8, row * 8);
-                load_block::<2>(
-                    &mut block,
-                    x0,
-                    y0,
-                    width / 2,
-                    height / 2,
-                    |y| self.frame.uv_row(y),
-                    c,
-                );
-                forward_dct(&mut block);
-                t.chroma_quant.quantize(&block, &mut zz);
-                w.block(&zz, pred_c, &self.codes.dc[1], &self.codes.ac[1]);
-                if let Some((rb, first)) = recon.as_mut() {
-                    let plane = if c == 0 { &mut *rb.u } else { &mut *rb.v };
-                    store_block(
-                        plane,
-                        width / 2,
-                        height / 2,
-                        x0,
-                        y0 - *first * 8,
-                        y0,
-                        &zz,
-                        &t.chroma,
-                    );
-                }
+            let src = mcu_samples(self.frame, mx, row, &mut edge);
+            k.transform(&src, [&t.luma_quant, &t.chroma_quant], &mut blocks);
+            k.code(w, &blocks, &mut pred, self.codes);
+            if let Some((rb, first)) = recon.as_mut() {
+                self.store_mcu(rb, row - *first, mx, row, &blocks);
             }
         }
     }
-}
 
-/// Loads the 8x8 block at (`x0`, `y0`) of a plane `w`x`h`, level-shifted, repeating
-/// the last column and row past the picture's edge. Samples are every `STEP`-th
-/// byte of a row starting at `offset` (NV12 chroma: step 2, offset 0 for Cb, 1 for Cr).
-/// The step is a constant so that the inner loop becomes vector loads and conversions.
-#[inline(always)]
-fn load_block<'r, const STEP: usize>(
-    block: &mut [f32; 64],
-    x0: usize,
-    y0: usize,
-    w: usize,
-    h: usize,
-    row_of: impl Fn(usize) -> &'r [u8],
-    offset: usize,
-) {
-    let step = STEP;
-    for dy in 0..8 {
-        let row = row_of((y0 + dy).min(h - 1));
-        let out = &mut block[dy * 8..dy * 8 + 8];
-        if x0 + 8 <= w {
-            let src = &row[x0 * step..][..8 * STEP];
-            for (dx, o) in out.iter_mut().enumerate() {
-                *o = f32::from(src[dx * STEP + offset]) - 128.0;
-            }
-        } else {
-            for (dx, o) in out.iter_mut().enumerate() {
-                *o = f32::from(row[(x0 + dx).min(w - 1) * step + offset]) - 128.0;
-            }
+    /// Writes what a decoder reconstructs from MCU (`mx`, `row`) into the band, whose
+    /// first MCU row is `row - band_row`.
+    fn store_mcu(
+        &self,
+        rb: &mut ReconBand<'_>,
+        band_row: usize,
+        mx: usize,
+        row: usize,
+        blocks: &Mcu,
+    ) {
+        let (width, height) = (self.frame.width() as usize, self.frame.height() as usize);
+        let t = self.tables;
+        for (i, coefs) in blocks[..4].iter().enumerate() {
+            let (x0, dy) = (mx * 16 + (i % 2) * 8, (i / 2) * 8);
+            let at = (x0, band_row * 16 + dy, row * 16 + dy);
+            store_block(rb.y, width, height, at, coefs, &t.luma);
         }
+        let at = (mx * 8, band_row * 8, row * 8);
+        store_block(rb.u, width / 2, height / 2, at, &blocks[4], &t.chroma);
+        store_block(rb.v, width / 2, height / 2, at, &blocks[5], &t.chroma);
     }
 }
 
-/// Writes the visible part of a block's reconstruction into a band of a plane.
-/// `band_y0` is the block's first row inside the band, `y0` inside the picture.
-#[allow(clippy::too_many_arguments)]
+/// Writes the visible part of a block's reconstruction into a band of a plane `w`x`h`.
+/// `at` is (x0, the block's first row inside the band, its first row in the picture).
 fn store_block(
     band: &mut [u8],
     w: usize,
     h: usize,
-    x0: usize,
-    band_y0: usize,
-    y0: usize,
-    zz: &[i16; 64],
+    at: (usize, usize, usize),
+    coefs: &Coefs,
     table: &[u16; 64],
 ) {
+    let (x0, band_y0, y0) = at;
     if x0 >= w || y0 >= h {
         return; // padding block of the last MCU column or row
     }
     let mut samples = [0u8; 64];
-    inverse_dct(zz, table, &mut samples);
+    inverse_dct(&coefs.zigzag(), table, &mut samples);
     for dy in 0..8.min(h - y0) {
         let cols = 8.min(w - x0);
         let dst = &mut band[(band_y0 + dy) * w + x0..][..cols];
@@ -372,6 +390,21 @@ fn store_block(
 mod tests {
     use super::*;
     use softvpu_core::synth::Pattern;
+
+    #[test]
+    fn every_thread_count_codes_the_same_image() {
+        let (w, h) = (330, 250);
+        let nv12 = Pattern::Noise { seed: 8 }.render(w, h, 0);
+        let frame = Frame::from_nv12(&nv12, w, h).unwrap();
+        let one = MjpegEncoder::new(w, h, 1).encode(&frame, 80, true).unwrap();
+        for threads in [2, 3, 7, 64] {
+            let many = MjpegEncoder::new(w, h, threads)
+                .encode(&frame, 80, true)
+                .unwrap();
+            assert_eq!(one.data, many.data, "{threads} threads");
+            assert_eq!(one.recon, many.recon, "{threads} threads");
+        }
+    }
 
     #[cfg(target_arch = "x86_64")]
     #[test]

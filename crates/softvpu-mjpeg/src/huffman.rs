@@ -1,167 +1,406 @@
 //! Huffman code construction (T.81 Annex C) and the entropy-coded segment writer
-//! with 0xFF byte stuffing.
+//! with 0xFF byte stuffing. An MCU is coded in two passes: its nonzero coefficients
+//! (found from a bitmask) become packed codes, then a branch-free writer packs those
+//! into bytes.
 
+use crate::dct::{Coefs, ZIGZAG_T};
 use crate::tables::HuffmanSpec;
 
-/// Code and length for every symbol of one table; length 0 marks an unused symbol.
+/// Bits of a table entry that hold the total length (code + magnitude bits <= 27).
+const LEN_BITS: u32 = 5;
+
+/// One entry per symbol `(run << 4) | size`: the code shifted left by `size` (room for
+/// the magnitude bits, so one OR completes the pair) above the total length in
+/// `LEN_BITS` bits. Zero marks an unused symbol.
 #[derive(Clone, Debug)]
 pub struct HuffmanCodes {
-    code: [u16; 256],
-    len: [u8; 256],
+    entry: [u32; 256],
 }
 
 impl HuffmanCodes {
     /// Canonical codes: consecutive values within a length, doubling between lengths.
     pub fn new(spec: &HuffmanSpec) -> Self {
-        let mut codes = Self {
-            code: [0; 256],
-            len: [0; 256],
-        };
-        let mut next = 0u16;
+        let mut entry = [0u32; 256];
+        let mut next = 0u32;
         let mut symbols = spec.symbols.iter();
         for (i, &count) in spec.counts.iter().enumerate() {
             for _ in 0..count {
                 if let Some(&s) = symbols.next() {
-                    codes.code[s as usize] = next;
-                    codes.len[s as usize] = i as u8 + 1;
+                    let (len, size) = (i as u32 + 1, u32::from(s & 15));
+                    entry[s as usize] = ((next << size) << LEN_BITS) | (len + size);
                 }
                 next += 1;
             }
             next <<= 1;
         }
-        codes
+        Self { entry }
     }
 
-    #[inline]
+    /// The code and its length (without magnitude bits) of a used symbol.
+    #[cfg(test)]
     fn get(&self, symbol: u8) -> (u32, u32) {
-        (
-            u32::from(self.code[symbol as usize]),
-            u32::from(self.len[symbol as usize]),
-        )
+        let (e, size) = (self.entry[symbol as usize], u32::from(symbol & 15));
+        ((e >> LEN_BITS) >> size, (e & ((1 << LEN_BITS) - 1)) - size)
     }
 }
 
+/// The four tables of a 4:2:0 image: index 0 luma, 1 chroma.
+#[derive(Debug)]
+pub struct CodeSet {
+    pub dc: [HuffmanCodes; 2],
+    pub ac: [AcCodes; 2],
+}
+
+impl CodeSet {
+    /// The Annex K typical tables (the ones the headers carry).
+    pub fn annex_k() -> Self {
+        use crate::tables::{AC_CHROMA, AC_LUMA, DC_CHROMA, DC_LUMA};
+        Self {
+            dc: [HuffmanCodes::new(&DC_LUMA), HuffmanCodes::new(&DC_CHROMA)],
+            ac: [
+                AcCodes::new(&HuffmanCodes::new(&AC_LUMA)),
+                AcCodes::new(&HuffmanCodes::new(&AC_CHROMA)),
+            ],
+        }
+    }
+}
+
+/// The six blocks of a 4:2:0 MCU: four luma blocks, then Cb and Cr.
+pub type Mcu = [Coefs; 6];
+
 /// Number of magnitude bits of `v` (the JPEG "category" SSSS).
-#[inline]
+#[inline(always)]
 fn category(v: i32) -> u32 {
     32 - v.unsigned_abs().leading_zeros()
 }
 
-/// Writes an entropy-coded segment: bits MSB first, a zero byte stuffed after every 0xFF.
-#[derive(Debug, Default)]
-pub struct BitWriter {
-    acc: u64,
-    bits: u32,
-    pub out: Vec<u8>,
+/// `ZIGZAG_BITS[j][b]`: the zigzag positions of the set bits of byte `b` of a mask over
+/// the transposed layout (bit `8j + i` is transposed position `8j + i`).
+static ZIGZAG_BITS: [[u64; 256]; 8] = zigzag_bits();
+
+const fn zigzag_bits() -> [[u64; 256]; 8] {
+    let mut zz_of = [0u32; 64]; // transposed position -> zigzag index
+    let mut k = 0;
+    while k < 64 {
+        zz_of[ZIGZAG_T[k]] = k as u32;
+        k += 1;
+    }
+    let mut lut = [[0u64; 256]; 8];
+    let mut j = 0;
+    while j < 8 {
+        let mut b = 0;
+        while b < 256 {
+            let mut i = 0;
+            while i < 8 {
+                if b >> i & 1 == 1 {
+                    lut[j][b] |= 1 << zz_of[8 * j + i];
+                }
+                i += 1;
+            }
+            b += 1;
+        }
+        j += 1;
+    }
+    lut
 }
 
-impl BitWriter {
-    pub fn with_capacity(bytes: usize) -> Self {
-        Self {
-            acc: 0,
-            bits: 0,
-            out: Vec::with_capacity(bytes),
-        }
+/// The nonzero mask of a block moved from the transposed layout to zigzag order.
+#[inline(always)]
+fn zigzag_mask(m: u64) -> u64 {
+    let mut out = 0;
+    for (j, lut) in ZIGZAG_BITS.iter().enumerate() {
+        out |= lut[(m >> (8 * j)) as usize & 255];
+    }
+    out
+}
+
+/// Transposed position of zigzag index k, as bytes to keep the table small.
+static ZIGZAG_T8: [u8; 64] = {
+    let mut t = [0u8; 64];
+    let mut k = 0;
+    while k < 64 {
+        t[k] = ZIGZAG_T[k] as u8;
+        k += 1;
+    }
+    t
+};
+
+/// Pending bits, MSB first: the top `n` bits of `bits` (fewer than 8 between calls),
+/// the rest zero. Kept in registers while an MCU is written.
+#[derive(Clone, Copy, Debug)]
+struct Acc {
+    bits: u64,
+    n: u32,
+}
+
+/// Room for the bytes written before they are appended to the segment: many MCUs, so
+/// that appending is rare; a power of two so that masking bounds an index.
+const STAGE: usize = 1 << 16;
+/// At most the bytes of one MCU: 6 blocks of at most 1658 bits, doubled by stuffing.
+const MCU_BYTES: usize = 2560;
+/// The stage with the 8 bytes every store writes past its end.
+type Stage = [u8; STAGE + 8];
+
+impl Acc {
+    const EMPTY: Self = Self { bits: 0, n: 0 };
+
+    /// Appends a packed code (value above `LEN_BITS` bits of length). There is room for
+    /// two codes (each at most 27 bits) between calls to [`Acc::drain`].
+    #[inline(always)]
+    fn add(&mut self, code: u32) {
+        self.n += code & ((1 << LEN_BITS) - 1);
+        // A shift by 64 - n, taken mod 64 as the instruction does.
+        self.bits |= u64::from(code >> LEN_BITS).wrapping_shl(self.n.wrapping_neg());
     }
 
-    /// Appends the `len` (<= 32) low bits of `value`.
-    #[inline]
-    fn put(&mut self, value: u32, len: u32) {
-        self.acc = (self.acc << len) | u64::from(value);
-        self.bits += len;
-        if self.bits >= 32 {
-            self.bits -= 32;
-            self.emit_word((self.acc >> self.bits) as u32);
-        }
-    }
-
-    #[inline]
-    fn emit_word(&mut self, word: u32) {
-        let inv = !word;
-        // A byte of `word` is 0xFF exactly where `inv` has a zero byte.
-        let has_ff = inv.wrapping_sub(0x0101_0101) & !inv & 0x8080_8080 != 0;
-        if !has_ff {
-            self.out.extend_from_slice(&word.to_be_bytes());
+    /// Stores the whole bytes at `stage[pos..]` and advances `pos`: all eight bytes are
+    /// stored and `pos` moves by the whole ones, so no branch depends on the lengths. A
+    /// 0xFF byte (rare) needs a zero byte stuffed after it.
+    #[inline(always)]
+    fn drain(&mut self, stage: &mut Stage, pos: &mut usize) {
+        let at = *pos & (STAGE - 1);
+        stage[at..at + 8].copy_from_slice(&self.bits.to_be_bytes());
+        let whole = self.n >> 3;
+        // Bytes past the pending bits are zero and the partial byte ends in zeros, so
+        // only whole bytes can be 0xFF.
+        if has_ff(self.bits) {
+            *pos = drain_stuffed(self.bits, whole, stage, *pos);
         } else {
-            for b in word.to_be_bytes() {
-                self.push_stuffed(b);
-            }
+            *pos += whole as usize;
         }
+        self.bits <<= self.n & !7; // whole bytes: at most 7 + 2 x 27 bits are pending
+        self.n &= 7;
     }
 
-    #[inline]
-    fn push_stuffed(&mut self, b: u8) {
-        self.out.push(b);
+    /// Writes packed codes (at most an MCU's), two between drains, at `stage[pos..]`.
+    #[inline(always)]
+    fn put_all(&mut self, codes: &[u32], stage: &mut Stage, pos: &mut usize) {
+        let mut pairs = codes.chunks_exact(2);
+        for pair in &mut pairs {
+            self.add(pair[0]);
+            self.add(pair[1]);
+            self.drain(stage, pos);
+        }
+        for &code in pairs.remainder() {
+            self.add(code);
+            self.drain(stage, pos);
+        }
+    }
+}
+
+/// Whether a byte of `word` is 0xFF: exactly where `!word` has a zero byte.
+#[inline(always)]
+fn has_ff(word: u64) -> bool {
+    let inv = !word;
+    inv.wrapping_sub(0x0101_0101_0101_0101) & !inv & 0x8080_8080_8080_8080 != 0
+}
+
+/// [`Acc::drain`] when a byte is 0xFF: the `whole` top bytes of `bits` one at a time,
+/// a zero after each 0xFF. Returns the new position.
+#[cold]
+fn drain_stuffed(bits: u64, whole: u32, stage: &mut Stage, mut pos: usize) -> usize {
+    for b in bits.to_be_bytes().into_iter().take(whole as usize) {
+        stage[pos & (STAGE - 1)] = b;
+        pos += 1;
         if b == 0xFF {
-            self.out.push(0);
+            stage[pos & (STAGE - 1)] = 0;
+            pos += 1;
         }
     }
+    pos
+}
 
-    /// Pads the last byte with one-bits (T.81 F.1.2.3) and writes the bytes still held.
-    pub fn flush(&mut self) {
-        let pad = (8 - self.bits % 8) % 8;
-        self.put((1 << pad) - 1, pad);
-        while self.bits >= 8 {
-            self.bits -= 8;
-            self.push_stuffed((self.acc >> self.bits) as u8);
-        }
+/// Room for an MCU's codes: at most 6 x 68 (per block the DC, 63 AC with at most 3 ZRL,
+/// EOB), rounded up to a power of two so that masking an index is one AND.
+const MAX_MCU_CODES: usize = 512;
+
+/// An MCU's codes before they are written, each a table entry with its magnitude bits
+/// ORed in: gathering them first keeps the per-coefficient chains of table lookups
+/// apart from the writer's serial chain, so both run at full speed.
+struct Symbols<'a> {
+    codes: &'a mut [u32; MAX_MCU_CODES],
+    n: usize,
+}
+
+impl Symbols<'_> {
+    #[inline(always)]
+    fn push(&mut self, code: u32) {
+        // `n` stays below the bound (see MAX_MCU_CODES); the mask spares the check.
+        self.codes[self.n & (MAX_MCU_CODES - 1)] = code;
+        self.n += 1;
     }
 
-    /// Writes a raw marker (after `flush`): 0xFF then `code`, never stuffed.
-    pub fn marker(&mut self, code: u8) {
-        debug_assert_eq!(self.bits, 0, "marker inside a byte");
-        self.out.extend_from_slice(&[0xFF, code]);
+    /// Symbol `(run << 4) | category(v)` and the magnitude bits of `v`.
+    #[inline(always)]
+    fn value(&mut self, v: i32, table: &HuffmanCodes, run: u32) {
+        let size = category(v);
+        let e = table.entry[((run << 4) | size) as usize & 255];
+        // Negative values are sent as v - 1 in `size` bits (one's complement form).
+        let extra = (v + (v >> 31)) as u32 & ((1 << size) - 1);
+        self.push(e | (extra << LEN_BITS));
     }
 
-    /// Codes one block: the DC difference, then the AC run/size pairs.
-    /// `zz` holds the quantised coefficients in zigzag order.
-    #[inline]
-    pub fn block(
-        &mut self,
-        zz: &[i16; 64],
-        dc_pred: &mut i16,
-        dc: &HuffmanCodes,
-        ac: &HuffmanCodes,
-    ) {
-        let diff = i32::from(zz[0]) - i32::from(*dc_pred);
-        *dc_pred = zz[0];
+    /// One block: the DC difference, then the AC run/size pairs of the nonzero
+    /// coefficients, found from the block's mask in zigzag order.
+    #[inline(always)]
+    fn block(&mut self, c: &Coefs, dc_pred: &mut i16, dc: &HuffmanCodes, ac: &AcCodes) {
+        let diff = i32::from(c.q[0]) - i32::from(*dc_pred);
+        *dc_pred = c.q[0];
         self.value(diff, dc, 0);
 
-        let mut nonzero: u64 = 0;
-        for (k, &c) in zz.iter().enumerate().skip(1) {
-            nonzero |= u64::from(c != 0) << k;
-        }
+        let mut nonzero = zigzag_mask(c.nonzero) & !1;
         let mut prev = 0u32; // zigzag index of the last coded coefficient
         while nonzero != 0 {
             let k = nonzero.trailing_zeros();
             nonzero &= nonzero - 1;
-            let mut run = k - prev - 1;
-            while run >= 16 {
-                let (code, len) = ac.get(0xF0); // ZRL: sixteen zeros
-                self.put(code, len);
-                run -= 16;
+            let mut step = k - prev; // the run of zeros plus one
+            while step > 16 {
+                self.push(ac.zrl); // ZRL: sixteen zeros
+                step -= 16;
             }
-            self.value(i32::from(zz[k as usize]), ac, run);
+            let v = c.q[ZIGZAG_T8[k as usize & 63] as usize & 63];
+            let m = MAGNITUDE[usize::from(v as u16 & 0xFFF)];
+            let e = ac.by_step[(usize::from(m as u8) + (step << 4) as usize) & 511];
+            self.push(e | (m >> 8));
             prev = k;
         }
         if prev != 63 {
-            let (code, len) = ac.get(0x00); // EOB
-            self.put(code, len);
+            self.push(ac.eob);
+        }
+    }
+}
+
+/// Per AC value v (at its low 12 bits; |v| <= 1023 in use): its category in the low byte,
+/// above it its magnitude bits shifted to sit above a table entry's length
+/// (`<< LEN_BITS`).
+static MAGNITUDE: [u32; 4096] = {
+    let mut t = [0u32; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        let v = ((i as i32) << 20) >> 20; // the 12-bit two's complement value
+
+        let size = 32 - v.unsigned_abs().leading_zeros();
+        let extra = (v + (v >> 31)) as u32 & ((1 << size) - 1);
+        t[i] = ((extra << LEN_BITS) << 8) | size;
+        i += 1;
+    }
+    t
+};
+
+/// An AC table arranged for the block coder: entry `(step << 4) | size`, `step` being
+/// the run of zeros plus one (1..=16), so the run needs no adjustment.
+#[derive(Clone, Debug)]
+pub struct AcCodes {
+    by_step: [u32; 512],
+    zrl: u32,
+    eob: u32,
+}
+
+impl AcCodes {
+    pub fn new(codes: &HuffmanCodes) -> Self {
+        let mut by_step = [0u32; 512];
+        by_step[16..16 + 256].copy_from_slice(&codes.entry);
+        Self {
+            by_step,
+            zrl: codes.entry[0xF0],
+            eob: codes.entry[0x00],
+        }
+    }
+}
+
+/// Writes an entropy-coded segment: bits MSB first, a zero byte stuffed after every 0xFF.
+#[derive(Debug)]
+pub struct BitWriter {
+    acc: Acc,
+    /// Room for [`Symbols`], kept between MCUs.
+    codes: Box<[u32; MAX_MCU_CODES]>,
+    /// Where bytes are assembled before they are appended to `out`, and how many.
+    stage: Box<Stage>,
+    staged: usize,
+    out: Vec<u8>,
+}
+
+impl Default for BitWriter {
+    fn default() -> Self {
+        Self::new(Vec::new())
+    }
+}
+
+impl BitWriter {
+    /// A writer appending to `out` (whose capacity is reused).
+    pub fn new(out: Vec<u8>) -> Self {
+        Self {
+            acc: Acc::EMPTY,
+            codes: Box::new([0; MAX_MCU_CODES]),
+            stage: Box::new([0; STAGE + 8]),
+            staged: 0,
+            out,
         }
     }
 
-    /// Codes symbol `(run << 4) | category(v)` followed by the magnitude bits of `v`.
-    #[inline]
-    fn value(&mut self, v: i32, table: &HuffmanCodes, run: u32) {
-        let size = category(v);
-        let (code, len) = table.get(((run << 4) | size) as u8);
-        // Negative values are sent as v - 1 in `size` bits (one's complement form).
-        let extra = if v < 0 {
-            (v - 1) as u32 & ((1 << size) - 1)
-        } else {
-            v as u32
+    /// Starts a new segment appending to `out`, keeping this writer's buffers.
+    pub fn restart(&mut self, out: Vec<u8>) {
+        self.acc = Acc::EMPTY;
+        self.staged = 0;
+        self.out = out;
+    }
+
+    /// The segment written since [`Self::new`] or [`Self::restart`] (after [`Self::flush`]).
+    pub fn take(&mut self) -> Vec<u8> {
+        debug_assert_eq!((self.acc.n, self.staged), (0, 0), "take before flush");
+        std::mem::take(&mut self.out)
+    }
+
+    /// Appends the `len` (<= 27) low bits of `value`.
+    #[cfg(test)]
+    fn put(&mut self, value: u32, len: u32) {
+        let code = (value << LEN_BITS) | len;
+        self.acc.put_all(&[code], &mut self.stage, &mut self.staged);
+        self.unstage();
+    }
+
+    /// Appends the staged bytes to `out`.
+    fn unstage(&mut self) {
+        self.out
+            .extend_from_slice(&self.stage[..self.staged.min(STAGE)]);
+        self.staged = 0;
+    }
+
+    /// Pads the last byte with one-bits (T.81 F.1.2.3) and writes the bytes still held.
+    pub fn flush(&mut self) {
+        let pad = (8 - self.acc.n % 8) % 8;
+        let ones = ((1 << pad) - 1) << LEN_BITS | pad;
+        self.acc.put_all(&[ones], &mut self.stage, &mut self.staged);
+        self.unstage();
+        debug_assert_eq!(self.acc.n, 0);
+        self.acc = Acc::EMPTY;
+    }
+
+    /// Writes a raw marker (after `flush`): 0xFF then `code`, never stuffed.
+    pub fn marker(&mut self, code: u8) {
+        debug_assert_eq!(self.acc.n, 0, "marker inside a byte");
+        self.out.extend_from_slice(&[0xFF, code]);
+    }
+
+    /// Codes an MCU's blocks; `pred` holds the DC predictions of Y, Cb and Cr.
+    #[inline(always)]
+    pub fn mcu(&mut self, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSet) {
+        let mut symbols = Symbols {
+            codes: &mut self.codes,
+            n: 0,
         };
-        self.put((code << size) | extra, len + size);
+        for (i, b) in blocks.iter().enumerate() {
+            let c = usize::from(i >= 4);
+            let p = &mut pred[i.saturating_sub(3)];
+            symbols.block(b, p, &codes.dc[c], &codes.ac[c]);
+        }
+        let mut acc = self.acc;
+        let n = symbols.n.min(MAX_MCU_CODES);
+        acc.put_all(&self.codes[..n], &mut self.stage, &mut self.staged);
+        self.acc = acc;
+        if self.staged > STAGE - MCU_BYTES {
+            self.unstage(); // room for the next MCU
+        }
     }
 }
 
@@ -192,6 +431,123 @@ mod tests {
         assert_eq!(category(-2047), 11);
     }
 
+    /// T.81 F.1.2 written out plainly: one bit at a time, scanning every coefficient.
+    struct Reference {
+        bits: Vec<bool>,
+    }
+
+    impl Reference {
+        fn put(&mut self, code: u32, len: u32) {
+            self.bits.extend((0..len).rev().map(|i| code >> i & 1 == 1));
+        }
+
+        fn value(&mut self, table: &HuffmanCodes, run: u32, v: i32) {
+            let size = category(v);
+            let (code, len) = table.get(((run << 4) | size) as u8);
+            self.put(code, len);
+            let extra = if v < 0 { v - 1 } else { v };
+            self.put(extra as u32 & ((1 << size) - 1), size);
+        }
+
+        fn block(&mut self, zz: &[i16; 64], pred: &mut i16, dc: &HuffmanCodes, ac: &HuffmanCodes) {
+            self.value(dc, 0, i32::from(zz[0]) - i32::from(*pred));
+            *pred = zz[0];
+            let mut run = 0;
+            for &c in &zz[1..] {
+                if c == 0 {
+                    run += 1;
+                    continue;
+                }
+                while run >= 16 {
+                    let (code, len) = ac.get(0xF0);
+                    self.put(code, len);
+                    run -= 16;
+                }
+                self.value(ac, run, i32::from(c));
+                run = 0;
+            }
+            if run > 0 {
+                let (code, len) = ac.get(0x00);
+                self.put(code, len);
+            }
+        }
+
+        /// Pads with one-bits and packs into bytes, stuffing after 0xFF.
+        fn bytes(mut self) -> Vec<u8> {
+            while self.bits.len() % 8 != 0 {
+                self.bits.push(true);
+            }
+            let mut out = Vec::new();
+            for byte in self.bits.chunks(8) {
+                let b = byte.iter().fold(0u8, |acc, &bit| acc << 1 | u8::from(bit));
+                out.push(b);
+                if b == 0xFF {
+                    out.push(0);
+                }
+            }
+            out
+        }
+    }
+
+    /// A block of the given zigzag coefficients in the encoder's layout.
+    fn coefs(zz: &[i16; 64]) -> Coefs {
+        let mut c = Coefs::default();
+        for (k, &t) in ZIGZAG_T.iter().enumerate() {
+            c.q[t] = zz[k];
+            c.nonzero |= u64::from(zz[k] != 0) << t;
+        }
+        c
+    }
+
+    #[test]
+    fn mcus_code_as_the_plain_coder_does() {
+        use crate::tables::{AC_CHROMA, AC_LUMA, DC_CHROMA, DC_LUMA};
+        let set = CodeSet::annex_k();
+        let plain_dc = [HuffmanCodes::new(&DC_LUMA), HuffmanCodes::new(&DC_CHROMA)];
+        let plain_ac = [HuffmanCodes::new(&AC_LUMA), HuffmanCodes::new(&AC_CHROMA)];
+        let mut rng = softvpu_core::synth::SplitMix64(9);
+        let mut writer = BitWriter::default();
+        let mut reference = Reference { bits: Vec::new() };
+        let (mut pred, mut ref_pred) = ([0i16; 3], [0i16; 3]);
+        for mcu in 0..400 {
+            let blocks: [[i16; 64]; 6] = std::array::from_fn(|_| {
+                let density = [0, 2, 10, 64][rng.below(4) as usize];
+                let mut zz: [i16; 64] = std::array::from_fn(|k| {
+                    if rng.below(64) >= density {
+                        return 0;
+                    }
+                    let big = if k == 0 { 1016 } else { 1023 }; // DC of 8-bit samples
+                    match rng.below(4) {
+                        0 => [-big, big, -1, 1][rng.below(4) as usize],
+                        _ => rng.below(2 * 40 + 1) as i16 - 40,
+                    }
+                });
+                if mcu % 7 == 0 {
+                    zz[63] = -1; // no EOB after a nonzero last coefficient
+                }
+                if mcu % 5 == 0 {
+                    zz[1..63].fill(0); // the longest run: three ZRLs
+                }
+                zz
+            });
+            let mcu_coefs: Mcu = std::array::from_fn(|i| coefs(&blocks[i]));
+            writer.mcu(&mcu_coefs, &mut pred, &set);
+            for (i, zz) in blocks.iter().enumerate() {
+                let c = usize::from(i >= 4);
+                let p = &mut ref_pred[i.saturating_sub(3)];
+                reference.block(zz, p, &plain_dc[c], &plain_ac[c]);
+            }
+        }
+        writer.flush();
+        let expect = reference.bytes();
+        assert!(
+            writer.out == expect,
+            "lengths {} {}",
+            writer.out.len(),
+            expect.len()
+        );
+    }
+
     #[test]
     fn stuffing_and_padding() {
         let mut w = BitWriter::default();
@@ -200,7 +556,9 @@ mod tests {
         w.flush();
         assert_eq!(w.out, vec![0xFF, 0x00, 0b1011_1111]);
         let mut w = BitWriter::default();
-        w.put(0xFFFF_FFFF, 32);
+        w.put(0xFFFF, 16);
+        w.put(0xFFFF, 16);
+        w.flush();
         assert_eq!(w.out, vec![0xFF, 0, 0xFF, 0, 0xFF, 0, 0xFF, 0]);
     }
 }

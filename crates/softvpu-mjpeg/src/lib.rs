@@ -6,6 +6,7 @@ mod dct;
 mod encoder;
 mod headers;
 mod huffman;
+mod samples;
 mod tables;
 #[cfg(target_arch = "x86_64")]
 mod x86;
