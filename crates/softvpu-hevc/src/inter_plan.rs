@@ -39,9 +39,9 @@ impl CtuSearch<'_> {
         plan.into_iter()
             .map(|node| match node {
                 Planned::Split => Node::Split,
-                Planned::Leaf(cu, motion) => {
+                Planned::Leaf(cu, searched) => {
                     let depth = (log2 - cu.log2) as u8;
-                    Node::Leaf(self.code_planned(s, reference, cu, motion, depth))
+                    Node::Leaf(self.code_planned(s, reference, cu, searched, depth))
                 }
             })
             .collect()
@@ -66,7 +66,7 @@ impl CtuSearch<'_> {
             nodes.push(Planned::Split);
             return self.plan_children(nodes, s, reference, x, y, log2, depth);
         }
-        let (cost, cu, motion) = self.plan_cu(s, reference, x, y, log2);
+        let (cost, cu, searched) = self.plan_cu(s, reference, x, y, log2);
         self.mark_cu(&cu, depth);
         let merged = matches!(
             cu.kind,
@@ -77,7 +77,7 @@ impl CtuSearch<'_> {
         );
         let quiet = merged && cost < self.per_sample(log2, QUIET_STEPS);
         if log2 == LOG2_MIN_CB || quiet {
-            nodes.push(Planned::Leaf(cu, motion));
+            nodes.push(Planned::Leaf(cu, searched));
             return cost;
         }
         let flag_cost = |this: &Self, split| {
@@ -92,7 +92,7 @@ impl CtuSearch<'_> {
             return split_cost;
         }
         nodes.truncate(mark);
-        nodes.push(Planned::Leaf(cu, motion));
+        nodes.push(Planned::Leaf(cu, searched));
         self.mark_cu(&cu, depth);
         leaf_cost
     }
