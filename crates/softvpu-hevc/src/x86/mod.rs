@@ -54,6 +54,19 @@ impl Avx2 {
         std::is_x86_feature_detected!("avx2").then_some(Self(()))
     }
 
+    /// The 8x8 Hadamard sums (as [`Sse41::hadamard8`]) of the two tiles of the 16x8 block at
+    /// the starts of `a` and `b`.
+    pub(crate) fn hadamard8x2(
+        self,
+        a: &[u8],
+        a_stride: usize,
+        b: &[u8],
+        b_stride: usize,
+    ) -> [u32; 2] {
+        // SAFETY: `self` exists only when AVX2 was detected.
+        unsafe { dist::hadamard8x2(a, a_stride, b, b_stride) }
+    }
+
     /// [`crate::transform::forward`], built for AVX2.
     pub(crate) fn forward(self, residual: &[i16], coeffs: &mut [i32], log2: u32, dst: bool) {
         // SAFETY: `self` exists only when AVX2 was detected.
