@@ -67,6 +67,24 @@ impl Avx2 {
         unsafe { dist::hadamard8x2(a, a_stride, b, b_stride) }
     }
 
+    /// The luma interpolation of a `w` x `h` block (w a multiple of 16) from its window;
+    /// see `mc::luma16`.
+    pub(crate) fn luma_filter16(
+        self,
+        win: &[u8],
+        stride: usize,
+        size: (usize, usize),
+        passes: Passes<'_>,
+        temp: &mut Vec<i16>,
+        out: &mut [u8],
+    ) {
+        assert!(size.0 % 16 == 0 && stride >= size.0 + 7);
+        assert!(win.len() >= stride * (size.1 + 6) + size.0 + 7);
+        assert!(out.len() >= size.0 * size.1);
+        // SAFETY: `self` exists only when AVX2 was detected; the sizes are checked.
+        unsafe { mc::luma16(win, stride, size, passes, temp, out) }
+    }
+
     /// [`crate::transform::forward`], built for AVX2.
     pub(crate) fn forward(self, residual: &[i16], coeffs: &mut [i32], log2: u32, dst: bool) {
         // SAFETY: `self` exists only when AVX2 was detected.
