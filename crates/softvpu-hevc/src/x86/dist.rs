@@ -10,26 +10,36 @@ use std::arch::x86_64::{
     _mm_unpacklo_epi64,
 };
 use std::arch::x86_64::{
-    __m256i, _mm256_abs_epi16, _mm256_add_epi16, _mm256_add_epi32, _mm256_castsi256_si128,
-    _mm256_cvtepu8_epi16, _mm256_extracti128_si256, _mm256_madd_epi16, _mm256_set1_epi16,
-    _mm256_setzero_si256, _mm256_shuffle_epi32, _mm256_sub_epi16, _mm256_unpackhi_epi16,
-    _mm256_unpackhi_epi32, _mm256_unpackhi_epi64, _mm256_unpacklo_epi16, _mm256_unpacklo_epi32,
-    _mm256_unpacklo_epi64,
+    __m256i, _mm256_abs_epi16, _mm256_add_epi16, _mm256_add_epi32, _mm256_add_epi64,
+    _mm256_castsi256_si128, _mm256_cvtepu8_epi16, _mm256_extracti128_si256, _mm256_loadu_si256,
+    _mm256_madd_epi16, _mm256_sad_epu8, _mm256_set1_epi16, _mm256_setzero_si256,
+    _mm256_shuffle_epi32, _mm256_sub_epi16, _mm256_unpackhi_epi16, _mm256_unpackhi_epi32,
+    _mm256_unpackhi_epi64, _mm256_unpacklo_epi16, _mm256_unpacklo_epi32, _mm256_unpacklo_epi64,
 };
 
 /// SAD of a `w` x `h` block whose width is a multiple of 8.
 pub(crate) fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
-    // SAFETY: SSE2 is part of every x86-64 CPU.
-    unsafe { sad_sse2(a, a_stride, b, b_stride, w, h) }
+    if h == 0 {
+        return 0;
+    }
+    // One bounds check for the whole block instead of one per row.
+    assert!(a.len() >= (h - 1) * a_stride + w && b.len() >= (h - 1) * b_stride + w);
+    if w % 32 == 0 && crate::cpu::avx2().is_some() {
+        // SAFETY: AVX2 was detected; the rows are inside the slices (asserted above).
+        return unsafe { sad_avx2(a.as_ptr(), a_stride, b.as_ptr(), b_stride, w, h) };
+    }
+    // SAFETY: SSE2 is part of every x86-64 CPU; the rows are inside the slices.
+    unsafe { sad_sse2(a.as_ptr(), a_stride, b.as_ptr(), b_stride, w, h) }
 }
 
 /// # Safety
-/// The CPU must support SSE2 (every x86-64 CPU does).
+/// The CPU must support SSE2 (every x86-64 CPU does); `w` is a multiple of 8 and `h` rows
+/// of `w` bytes, strides apart, are readable at `a` and `b`.
 #[target_feature(enable = "sse2")]
 unsafe fn sad_sse2(
-    a: &[u8],
+    a: *const u8,
     a_stride: usize,
-    b: &[u8],
+    b: *const u8,
     b_stride: usize,
     w: usize,
     h: usize,
@@ -37,14 +47,15 @@ unsafe fn sad_sse2(
     debug_assert!(w % 8 == 0);
     let mut acc = _mm_setzero_si128();
     for y in 0..h {
-        let (ra, rb) = (&a[y * a_stride..][..w], &b[y * b_stride..][..w]);
+        // SAFETY: row y starts inside both blocks (the caller's promise).
+        let (ra, rb) = unsafe { (a.add(y * a_stride), b.add(y * b_stride)) };
         let mut x = 0;
         while x + 16 <= w {
-            // SAFETY: `ra` and `rb` hold `w` bytes and x + 16 <= w; unaligned loads.
+            // SAFETY: x + 16 <= w bytes of the row; unaligned loads.
             let (va, vb) = unsafe {
                 (
-                    _mm_loadu_si128(ra[x..].as_ptr().cast::<__m128i>()),
-                    _mm_loadu_si128(rb[x..].as_ptr().cast::<__m128i>()),
+                    _mm_loadu_si128(ra.add(x).cast::<__m128i>()),
+                    _mm_loadu_si128(rb.add(x).cast::<__m128i>()),
                 )
             };
             acc = _mm_add_epi64(acc, _mm_sad_epu8(va, vb));
@@ -52,7 +63,12 @@ unsafe fn sad_sse2(
         }
         if x < w {
             // SAFETY: 8 bytes remain in both rows (w is a multiple of 8).
-            let (va, vb) = unsafe { (load8(&ra[x..]), load8(&rb[x..])) };
+            let (va, vb) = unsafe {
+                (
+                    _mm_loadl_epi64(ra.add(x).cast::<__m128i>()),
+                    _mm_loadl_epi64(rb.add(x).cast::<__m128i>()),
+                )
+            };
             acc = _mm_add_epi64(acc, _mm_sad_epu8(va, vb));
         }
     }
@@ -60,15 +76,37 @@ unsafe fn sad_sse2(
     _mm_cvtsi128_si32(_mm_add_epi64(acc, high)) as u32
 }
 
-/// Loads 8 bytes into the low half of a register.
-///
 /// # Safety
-/// `s` must hold at least 8 bytes.
-#[inline(always)]
-pub(super) unsafe fn load8(s: &[u8]) -> __m128i {
-    debug_assert!(s.len() >= 8);
-    // SAFETY: the caller guarantees 8 readable bytes; the load is unaligned.
-    unsafe { _mm_loadl_epi64(s.as_ptr().cast::<__m128i>()) }
+/// The CPU must support AVX2; `w` is a multiple of 32 and `h` rows of `w` bytes, strides
+/// apart, are readable at `a` and `b`.
+#[target_feature(enable = "avx2")]
+unsafe fn sad_avx2(
+    a: *const u8,
+    a_stride: usize,
+    b: *const u8,
+    b_stride: usize,
+    w: usize,
+    h: usize,
+) -> u32 {
+    debug_assert!(w % 32 == 0);
+    let mut acc = _mm256_setzero_si256();
+    for y in 0..h {
+        for x in (0..w).step_by(32) {
+            // SAFETY: x + 32 <= w bytes of row y of both blocks; unaligned loads.
+            let (va, vb) = unsafe {
+                (
+                    _mm256_loadu_si256(a.add(y * a_stride + x).cast::<__m256i>()),
+                    _mm256_loadu_si256(b.add(y * b_stride + x).cast::<__m256i>()),
+                )
+            };
+            acc = _mm256_add_epi64(acc, _mm256_sad_epu8(va, vb));
+        }
+    }
+    let sum = _mm_add_epi64(
+        _mm256_castsi256_si128(acc),
+        _mm256_extracti128_si256::<1>(acc),
+    );
+    _mm_cvtsi128_si32(_mm_add_epi64(sum, _mm_shuffle_epi32::<0b1110>(sum))) as u32
 }
 
 /// # Safety
