@@ -42,6 +42,26 @@ pub enum Preset {
     Thorough,
 }
 
+impl Preset {
+    /// Every preset, fastest first.
+    pub const ALL: [Preset; 2] = [Preset::Fast, Preset::Thorough];
+
+    /// The name the command line and Python use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Fast => "fast",
+            Preset::Thorough => "thorough",
+        }
+    }
+
+    /// The preset called `name` (any case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(name))
+    }
+}
+
 /// Rate-distortion trade-off for a picture QP.
 #[derive(Clone, Copy, Debug)]
 pub struct Lambda {
