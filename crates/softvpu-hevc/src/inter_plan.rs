@@ -246,7 +246,7 @@ impl CtuSearch<'_> {
             }
             return coded_cu;
         }
-        self.finish_inter(s, inter_cu(x, y, log2, mv, motion, false), depth, true)
-            .1
+        self.code_inter(s, inter_cu(x, y, log2, mv, motion, false), depth, true)
+            .0
     }
 }
