@@ -65,6 +65,7 @@ def test_defaults_and_properties():
         ({"queue_size": 0}, ConfigError, "queue_size"),
         ({"width": 2**70}, ConfigError, "width"),
         ({"bitrate_kbps": -(2**64)}, ConfigError, "bitrate"),
+        ({"preset": "ultrafast"}, ConfigError, "preset"),
     ],
 )
 def test_bad_settings_raise_config_errors(kwargs, error, words):
@@ -76,7 +77,14 @@ def test_bad_settings_raise_config_errors(kwargs, error, words):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"codec": 2}, {"width": 640.0}, {"width": "640"}, {"fps": "30"}, {"quality": 9.5}],
+    [
+        {"codec": 2},
+        {"width": 640.0},
+        {"width": "640"},
+        {"fps": "30"},
+        {"quality": 9.5},
+        {"preset": 1},
+    ],
 )
 def test_wrong_setting_types_raise_type_error(kwargs):
     options = {"codec": "mjpeg", "width": 640, "height": 480, **kwargs}
@@ -87,6 +95,18 @@ def test_wrong_setting_types_raise_type_error(kwargs):
 def test_width_and_height_are_required():
     with pytest.raises(TypeError):
         softvpu.Encoder("mjpeg")  # type: ignore[call-arg]
+
+
+def test_both_presets_code_decodable_streams(clip_720p, tmp_path):
+    sizes = {}
+    for preset in ("fast", "thorough"):
+        packets = encode_each(clip_720p[:4], "h265", qp=32, preset=preset)
+        stream = tmp_path / f"{preset}.h265"
+        stream.write_bytes(b"".join(packets))
+        assert decoded_frames(stream, "hevc") == [W * H * 3 // 2] * 4
+        sizes[preset] = len(stream.read_bytes())
+    # Different searches make different streams.
+    assert sizes["fast"] != sizes["thorough"]
 
 
 def test_fractional_frame_rates_are_accepted():

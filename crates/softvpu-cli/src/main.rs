@@ -212,10 +212,7 @@ fn encode(args: EncodeArgs) -> Result<(), String> {
         .intra_period(args.gop)
         .buffer_ms(args.buffer)
         .aq_strength(args.aq)
-        .preset(match args.preset.as_str() {
-            "thorough" => Preset::Thorough,
-            _ => Preset::Fast,
-        })
+        .preset(Preset::from_name(&args.preset).unwrap_or_default())
         .threads(args.threads);
     if let Some(q) = args.quality {
         config = config.quality(q);

@@ -42,6 +42,26 @@ pub enum Preset {
     Thorough,
 }
 
+impl Preset {
+    /// Every preset, fastest first.
+    pub const ALL: [Preset; 2] = [Preset::Fast, Preset::Thorough];
+
+    /// The name the command line and Python use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Fast => "fast",
+            Preset::Thorough => "thorough",
+        }
+    }
+
+    /// The preset called `name` (any case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(name))
+    }
+}
+
 /// Rate-distortion trade-off for a picture QP.
 #[derive(Clone, Copy, Debug)]
 pub struct Lambda {
@@ -96,7 +116,8 @@ pub struct CtuSearch<'a> {
     pub preset: Preset,
 }
 
-/// Scratch buffers for one transform block, and for inter prediction of a CU.
+/// Scratch buffers for one transform block, and for inter prediction of a CU: made once
+/// per worker, reused by every CTU.
 pub(crate) struct TuScratch {
     pub(crate) pred: [u8; 32 * 32],
     pub(crate) src: [u8; 32 * 32],
@@ -126,16 +147,16 @@ pub(crate) struct Snapshot {
 }
 
 impl CtuSearch<'_> {
-    /// Decides the CTU; returns its coding quadtree in pre-order.
-    pub fn run(&mut self) -> Vec<Node> {
-        let mut scratch = TuScratch::new();
+    /// Decides the CTU, using `scratch` for its blocks; returns its coding quadtree in
+    /// pre-order.
+    pub(crate) fn run(&mut self, scratch: &mut TuScratch) -> Vec<Node> {
         if let (Some(reference), Preset::Fast) = (self.reference, self.preset) {
-            return self.run_planned(reference, &mut scratch);
+            return self.run_planned(reference, scratch);
         }
         let mut nodes = Vec::with_capacity(64);
         self.decide(
             &mut nodes,
-            &mut scratch,
+            scratch,
             self.ctu_x,
             self.ctu_y,
             self.layout.log2_ctb,

@@ -10,7 +10,8 @@ pub enum Isa {
     Scalar,
     /// SSE2 SAD; SSE4.1 Hadamard and luma interpolation.
     X86Sse41,
-    /// The SSE4.1 kernels, and the transforms compiled for AVX2.
+    /// The SSE4.1 kernels; AVX2 Hadamard (two 8x8 tiles at once) and luma interpolation
+    /// (16 samples at once); the transforms and quantiser compiled for AVX2.
     X86Avx2,
 }
 

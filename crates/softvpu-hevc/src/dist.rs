@@ -1,11 +1,12 @@
 //! Distortion measures between two 8-bit blocks (source vs prediction or
 //! reconstruction), each given as a slice with its own row stride.
 //!
-//! SAD and the 8x8 Hadamard of SATD have x86-64 kernels (`x86::dist`), used when
+//! SAD and the 8x8 Hadamard of SATD have x86-64 kernels (`x86::dist`; with AVX2, two 8x8
+//! tiles at a time), used when
 //! [`crate::cpu::isa`] allows.
 
 #[cfg(target_arch = "x86_64")]
-use crate::cpu::sse41;
+use crate::cpu::{avx2, sse41};
 use crate::cpu::{isa, Isa};
 
 /// Sum of absolute differences over a `w` x `h` block.
@@ -57,6 +58,22 @@ pub fn satd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, log2_size: u32
         return (hadamard_sum::<4>(a, a_stride, b, b_stride) + 1) >> 1;
     }
     let n = 1usize << log2_size;
+    #[cfg(target_arch = "x86_64")]
+    if let (Some(cpu), true) = (avx2(), n >= 16) {
+        let mut total = 0;
+        for y in (0..n).step_by(8) {
+            for x in (0..n).step_by(16) {
+                let [left, right] = cpu.hadamard8x2(
+                    &a[y * a_stride + x..],
+                    a_stride,
+                    &b[y * b_stride + x..],
+                    b_stride,
+                );
+                total += ((left + 2) >> 2) + ((right + 2) >> 2);
+            }
+        }
+        return total;
+    }
     #[cfg(target_arch = "x86_64")]
     if let Some(cpu) = sse41() {
         return sum_tiles(n, |y, x| {
@@ -291,6 +308,15 @@ mod tests {
                         if w >= 8 && h >= 8 {
                             let fast = cpu.hadamard8(&a, sa, &b, sb);
                             assert_eq!(fast, hadamard_sum::<8>(&a, sa, &b, sb), "hadamard");
+                        }
+                        if let (Some(avx2), true) = (crate::x86::Avx2::detect(), w >= 16 && h >= 8)
+                        {
+                            let right = (&a[8..], &b[8..]);
+                            let scalar = [
+                                hadamard_sum::<8>(&a, sa, &b, sb),
+                                hadamard_sum::<8>(right.0, sa, right.1, sb),
+                            ];
+                            assert_eq!(avx2.hadamard8x2(&a, sa, &b, sb), scalar, "hadamard x2");
                         }
                     }
                 }

@@ -230,10 +230,22 @@ impl CtuSearch<'_> {
     pub(crate) fn finish_inter(
         &mut self,
         s: &mut TuScratch,
-        mut cu: Cu,
+        cu: Cu,
         depth: u8,
         residual: bool,
     ) -> (f64, Cu, bool) {
+        let (cu, coded) = self.code_inter(s, cu, depth, residual);
+        (self.inter_cost(&cu), cu, coded)
+    }
+
+    /// [`Self::finish_inter`] without the cost.
+    pub(crate) fn code_inter(
+        &mut self,
+        s: &mut TuScratch,
+        mut cu: Cu,
+        depth: u8,
+        residual: bool,
+    ) -> (Cu, bool) {
         let (x, y, n) = (cu.x, cu.y, 1usize << cu.log2);
         let tu = n.min(32);
         let log2_tu = tu.trailing_zeros();
@@ -260,6 +272,12 @@ impl CtuSearch<'_> {
             inter.skip = !coded && matches!(inter.motion, MotionCode::Merge(_));
         }
         self.mark_cu(&cu, depth);
+        (cu, coded)
+    }
+
+    /// SSE + λ·bits of an inter CU as coded.
+    fn inter_cost(&self, cu: &Cu) -> f64 {
+        let (x, y, n) = (cu.x, cu.y, 1usize << cu.log2);
         let mut dist = 0.0;
         for c in 0..3 {
             let (px, py, m) = if c == 0 {
@@ -284,8 +302,8 @@ impl CtuSearch<'_> {
         }
         let mut est = BitEstimator::default();
         let mut ctx = self.ctx.clone();
-        self.syntax().coding_unit(&mut est, &mut ctx, &cu);
-        (dist + self.bits_to_cost(est.bits_q15()), cu, coded)
+        self.syntax().coding_unit(&mut est, &mut ctx, cu);
+        dist + self.bits_to_cost(est.bits_q15())
     }
 
     /// One transform block of plane `c` at plane position `at`, its prediction at `offset`

@@ -131,6 +131,11 @@ impl Interpolator {
         };
         #[cfg(target_arch = "x86_64")]
         if let Some(passes) = simd_passes(tx, ty, phase, w) {
+            if let (Some(cpu), true) = (crate::cpu::avx2(), w % 16 == 0) {
+                let out = &mut out[..w * h];
+                cpu.luma_filter16(win.data, win.stride, (w, h), passes, &mut self.temp, out);
+                return;
+            }
             if let Some(cpu) = crate::cpu::sse41() {
                 let out = &mut out[..w * h];
                 cpu.luma_filter(win.data, win.stride, (w, h), passes, &mut self.temp, out);

@@ -526,18 +526,53 @@ fn exp_golomb_bypass<S: BinSink>(sink: &mut S, mut value: u32, mut k: u32) {
 
 /// Bits of mvd_coding() for one component, as the motion search prices vectors.
 pub fn mvd_component_bits(v: i32) -> u32 {
-    let a = v.unsigned_abs();
-    match a {
+    match v.unsigned_abs() {
         0 => 1,
         1 => 3,
-        _ => {
-            let (mut value, mut k, mut bits) = (a - 2, 1u32, 3u32);
-            while value >= 1 << k {
-                value -= 1 << k;
-                k += 1;
-                bits += 1;
-            }
-            bits + 1 + k
+        // Three flag/sign bins, then abs - 2 in first-order Exp-Golomb: 2p + 2 bins, where
+        // p = floor(log2(abs / 2)) is the number of prefix ones.
+        a => 2 * (a >> 1).ilog2() + 5,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cabac::Context;
+
+    /// Counts bins, whatever their kind.
+    #[derive(Default)]
+    struct BinCount(u32);
+
+    impl BinSink for BinCount {
+        fn bin(&mut self, _ctx: &mut Context, _bin: u32) {
+            self.0 += 1;
+        }
+        fn bypass(&mut self, _bin: u32) {
+            self.0 += 1;
+        }
+        fn bypass_bits(&mut self, _value: u32, n: u32) {
+            self.0 += n;
+        }
+        fn terminate(&mut self, _bin: u32) {
+            self.0 += 1;
+        }
+    }
+
+    #[test]
+    fn mvd_component_bits_count_the_bins_mvd_coding_writes() {
+        let mut ctx = Contexts::new(1, 30);
+        let zero = {
+            let mut count = BinCount::default();
+            mvd_coding(&mut count, &mut ctx, Mv::ZERO);
+            count.0
+        };
+        assert_eq!(zero, 2 * mvd_component_bits(0));
+        for v in (i16::MIN..=i16::MAX).step_by(3).chain(-40..40) {
+            let mut count = BinCount::default();
+            mvd_coding(&mut count, &mut ctx, Mv::new(v, 0));
+            let expected = mvd_component_bits(i32::from(v)) + mvd_component_bits(0);
+            assert_eq!(expected, count.0, "mvd {v}");
         }
     }
 }

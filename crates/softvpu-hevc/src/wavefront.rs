@@ -12,7 +12,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 
-use crate::analysis::{CtuSearch, InterRef, Lambda, Preset};
+use crate::analysis::{CtuSearch, InterRef, Lambda, Preset, TuScratch};
 use crate::cabac::{BinSink, CabacWriter, Contexts};
 use crate::cu::{BlockInfo, BlockMap, CtuLevels};
 use crate::deblock::EdgeStrengths;
@@ -140,6 +140,7 @@ struct Worker<'a> {
     map: BlockMap,
     edges: EdgeStrengths,
     levels: CtuLevels,
+    scratch: Box<TuScratch>,
     stats: PictureStats,
     qps: QpSummary,
     /// The contexts the next row starts from.
@@ -161,6 +162,7 @@ pub(crate) fn code_rows(job: &Picture<'_>, threads: usize) -> CodedRows {
         map: BlockMap::new(w, h),
         edges: EdgeStrengths::new(w, h),
         levels: CtuLevels::default(),
+        scratch: TuScratch::new(),
         stats: PictureStats::default(),
         qps: QpSummary::new(),
         synced: None,
@@ -327,7 +329,7 @@ impl Worker<'_> {
             reference: job.reference,
             preset: job.preset,
         }
-        .run();
+        .run(&mut self.scratch);
         let pending_delta = Cell::new(Some(qp - predicted));
         CtuSyntax {
             layout: job.layout,

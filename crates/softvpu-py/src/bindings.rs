@@ -26,7 +26,8 @@ impl Channel {
     #[new]
     #[pyo3(signature = (
         codec, width, height, *, bitrate_kbps = 8000, fps_num = 30, fps_den = 1, gop = 30,
-        quality = None, qp = None, max_bitrate_kbps = None, threads = 0, queue = 4
+        quality = None, qp = None, max_bitrate_kbps = None, threads = 0, queue = 4,
+        preset = "fast"
     ))]
     #[allow(clippy::too_many_arguments)] // mirrors the Python signature
     fn new(
@@ -43,6 +44,7 @@ impl Channel {
         max_bitrate_kbps: Option<i64>,
         threads: i64,
         queue: usize,
+        preset: &str,
     ) -> PyResult<Self> {
         let settings = Settings {
             codec: codec.to_owned(),
@@ -56,6 +58,7 @@ impl Channel {
             qp,
             max_bitrate_kbps,
             threads,
+            preset: preset.to_owned(),
         };
         guarded(|| Pipeline::open(settings.to_config()?, queue))
             .map(|pipeline| Self { pipeline })

@@ -2,7 +2,7 @@
 //! and turned into a [`Config`]. Out-of-range values become errors naming the field,
 //! never silent truncation.
 
-use softvpu::{Codec, Config, Error};
+use softvpu::{Codec, Config, Error, Preset};
 
 /// One channel's settings before validation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +19,8 @@ pub struct Settings {
     /// With `quality` or `qp`: the most kbps the stream may take.
     pub max_bitrate_kbps: Option<i64>,
     pub threads: i64,
+    /// H.265 speed preset by name ("fast" or "thorough").
+    pub preset: String,
 }
 
 impl Settings {
@@ -36,6 +38,7 @@ impl Settings {
             qp: None,
             max_bitrate_kbps: None,
             threads: 0,
+            preset: Preset::default().name().to_owned(),
         }
     }
 
@@ -47,7 +50,8 @@ impl Settings {
             .bitrate_kbps(narrow("bitrate", self.bitrate_kbps)?)
             .fps_ratio(narrow("fps", self.fps_num)?, narrow("fps", self.fps_den)?)
             .intra_period(narrow("gop", self.gop)?)
-            .threads(narrow("threads", self.threads)?);
+            .threads(narrow("threads", self.threads)?)
+            .preset(parse_preset(&self.preset)?);
         if let Some(q) = self.quality {
             config = config.quality(narrow("quality", q)?);
         }
@@ -83,6 +87,13 @@ fn parse_codec(name: &str) -> Result<Codec, Error> {
         }),
         _ => name.parse(),
     }
+}
+
+fn parse_preset(name: &str) -> Result<Preset, Error> {
+    Preset::from_name(name).ok_or_else(|| Error::InvalidConfig {
+        field: "preset",
+        reason: format!("{name:?} is not a preset; use fast or thorough"),
+    })
 }
 
 /// Converts to the field's integer type, or names the field and its value.
@@ -151,6 +162,22 @@ mod tests {
         assert_eq!(field_of(&Settings::new("mjpeg", 63, 64)), "size");
         let big = Settings::new("h265", 4098, 64).to_config().unwrap_err();
         assert!(big.to_string().contains("2..=4096"), "{big}");
+    }
+
+    #[test]
+    fn presets_by_name() {
+        for (name, preset) in [("fast", Preset::Fast), ("Thorough", Preset::Thorough)] {
+            let s = Settings {
+                preset: name.to_owned(),
+                ..Settings::new("h265", 64, 64)
+            };
+            assert_eq!(s.to_config().unwrap(), Config::h265(64, 64).preset(preset));
+        }
+        let unknown = Settings {
+            preset: "ultrafast".to_owned(),
+            ..Settings::new("h265", 64, 64)
+        };
+        assert_eq!(field_of(&unknown), "preset");
     }
 
     #[test]

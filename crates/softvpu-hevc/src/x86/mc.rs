@@ -1,5 +1,5 @@
 //! The luma 8-tap interpolation of `mc` with SSE4.1, eight samples at a time, for blocks
-//! whose width is a multiple of 8. The arithmetic is the scalar code's: 16-bit sums for a
+//! whose width is a multiple of 8, and with AVX2, sixteen at a time, for multiples of 16. The arithmetic is the scalar code's: 16-bit sums for a
 //! single pass (exact, |sum| <= 112 * 255), 32-bit for the second pass of a 2-D filter.
 
 use std::arch::x86_64::{
@@ -10,6 +10,13 @@ use std::arch::x86_64::{
 };
 
 use std::arch::x86_64::_mm_loadl_epi64;
+use std::arch::x86_64::{
+    __m256i, _mm256_add_epi16, _mm256_add_epi32, _mm256_castsi256_si128, _mm256_cvtepu8_epi16,
+    _mm256_loadu_si256, _mm256_madd_epi16, _mm256_mullo_epi16, _mm256_packs_epi32,
+    _mm256_packus_epi16, _mm256_permute4x64_epi64, _mm256_set1_epi16, _mm256_set1_epi32,
+    _mm256_setzero_si256, _mm256_srai_epi16, _mm256_srai_epi32, _mm256_storeu_si256,
+    _mm256_unpackhi_epi16, _mm256_unpacklo_epi16,
+};
 
 /// Which passes a block needs.
 #[derive(Clone, Copy, Debug)]
@@ -166,4 +173,151 @@ fn round6(v: __m128i) -> __m128i {
 unsafe fn store8(p: *mut u8, v: __m128i) {
     // SAFETY: the caller's promise; the store is unaligned.
     unsafe { _mm_storel_epi64(p.cast::<__m128i>(), _mm_packus_epi16(v, v)) };
+}
+
+/// [`luma`] with AVX2, sixteen samples at a time, for blocks whose width is a multiple of
+/// 16; the same arithmetic.
+///
+/// # Safety
+/// The CPU must support AVX2; otherwise as [`luma`], with `w` a multiple of 16.
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn luma16(
+    win: &[u8],
+    ww: usize,
+    (w, h): (usize, usize),
+    passes: Passes<'_>,
+    temp: &mut Vec<i16>,
+    out: &mut [u8],
+) {
+    debug_assert!(w % 16 == 0 && win.len() >= ww * (h + 6) + w + 7 && out.len() >= w * h);
+    let (src, dst) = (win.as_ptr(), out.as_mut_ptr());
+    match passes {
+        Passes::Horizontal(tx) => {
+            let taps = tx.map(|t| _mm256_set1_epi16(t as i16));
+            for r in 0..h {
+                for i in (0..w).step_by(16) {
+                    // SAFETY: row r + 3 holds w + 7 >= i + 23 samples; out row r holds w.
+                    unsafe {
+                        let acc = horizontal16(src.add((r + 3) * ww + i), &taps);
+                        store16(dst.add(r * w + i), round6_256(acc));
+                    }
+                }
+            }
+        }
+        Passes::Vertical(ty) => {
+            let taps = ty.map(|t| _mm256_set1_epi16(t as i16));
+            for r in 0..h {
+                for i in (0..w).step_by(16) {
+                    let mut acc = _mm256_setzero_si256();
+                    for (k, t) in taps.iter().enumerate() {
+                        // SAFETY: 16 samples from column i + 3 <= w - 13 of row r + k <= h + 6.
+                        let v = unsafe { load16(src.add((r + k) * ww + i + 3)) };
+                        acc = _mm256_add_epi16(acc, _mm256_mullo_epi16(v, *t));
+                    }
+                    // SAFETY: out row r holds w >= i + 16 samples.
+                    unsafe { store16(dst.add(r * w + i), round6_256(acc)) };
+                }
+            }
+        }
+        Passes::Both(tx, ty) => {
+            let taps = tx.map(|t| _mm256_set1_epi16(t as i16));
+            // Every value is written before it is read: grow, never clear.
+            if temp.len() < w * (h + 7) {
+                temp.resize(w * (h + 7), 0);
+            }
+            let tmp = temp.as_mut_ptr();
+            for r in 0..h + 7 {
+                for i in (0..w).step_by(16) {
+                    // SAFETY: window row r holds w + 7 >= i + 23 samples; `temp` has h + 7
+                    // rows of w values.
+                    unsafe {
+                        let acc = horizontal16(src.add(r * ww + i), &taps);
+                        _mm256_storeu_si256(tmp.add(r * w + i).cast::<__m256i>(), acc);
+                    }
+                }
+            }
+            // Pairs of vertical taps for 16x16 -> 32-bit multiply-adds.
+            let pairs: [__m256i; 4] = std::array::from_fn(|p| {
+                let (a, b) = (ty[2 * p] as i16 as u16, ty[2 * p + 1] as i16 as u16);
+                _mm256_set1_epi32(((u32::from(b) << 16) | u32::from(a)) as i32)
+            });
+            let tmp = temp.as_ptr();
+            for r in 0..h {
+                for i in (0..w).step_by(16) {
+                    // SAFETY: `temp` rows r..r + 8 hold w >= i + 16 values; out row r holds w.
+                    unsafe {
+                        let sums = vertical16_i16(tmp.add(r * w + i), w, &pairs);
+                        store16(dst.add(r * w + i), sums);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `sum_k taps[k] * p[j + k]` for j in 0..16, in 16 bits.
+///
+/// # Safety
+/// AVX2; `p` points at 23 readable samples.
+#[target_feature(enable = "avx2")]
+unsafe fn horizontal16(p: *const u8, taps: &[__m256i; 8]) -> __m256i {
+    let mut acc = _mm256_setzero_si256();
+    for (k, t) in taps.iter().enumerate() {
+        // SAFETY: p[k..k + 16] is readable for k < 8.
+        let v = unsafe { load16(p.add(k)) };
+        acc = _mm256_add_epi16(acc, _mm256_mullo_epi16(v, *t));
+    }
+    acc
+}
+
+/// [`vertical8_i16`] for sixteen columns. AVX2 unpacks interleave within 128-bit lanes,
+/// and the pack below undoes that, so the columns come out in order.
+///
+/// # Safety
+/// AVX2; `p` points at 8 rows of 16 readable values, `w` apart.
+#[target_feature(enable = "avx2")]
+unsafe fn vertical16_i16(p: *const i16, w: usize, pairs: &[__m256i; 4]) -> __m256i {
+    // SAFETY: row k < 8 of 16 values is readable (the caller's promise).
+    let row = |k: usize| unsafe { _mm256_loadu_si256(p.add(k * w).cast::<__m256i>()) };
+    let (mut lo, mut hi) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+    for (q, taps) in pairs.iter().enumerate() {
+        let (a, b) = (row(2 * q), row(2 * q + 1));
+        lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), *taps));
+        hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), *taps));
+    }
+    let round = |v: __m256i| {
+        _mm256_srai_epi32::<6>(_mm256_add_epi32(
+            _mm256_srai_epi32::<6>(v),
+            _mm256_set1_epi32(32),
+        ))
+    };
+    _mm256_packs_epi32(round(lo), round(hi))
+}
+
+/// Loads 16 samples widened to 16 bits.
+///
+/// # Safety
+/// AVX2; `p` points at 16 readable bytes.
+#[target_feature(enable = "avx2")]
+unsafe fn load16(p: *const u8) -> __m256i {
+    // SAFETY: the caller's promise; the load is unaligned.
+    _mm256_cvtepu8_epi16(unsafe { _mm_loadu_si128(p.cast::<__m128i>()) })
+}
+
+/// (v + 32) >> 6 of a single-pass sum.
+#[target_feature(enable = "avx2")]
+fn round6_256(v: __m256i) -> __m256i {
+    _mm256_srai_epi16::<6>(_mm256_add_epi16(v, _mm256_set1_epi16(32)))
+}
+
+/// Clamps sixteen 16-bit values to 0..=255 and stores them at `p`.
+///
+/// # Safety
+/// AVX2; `p` points at 16 writable bytes.
+#[target_feature(enable = "avx2")]
+unsafe fn store16(p: *mut u8, v: __m256i) {
+    // packus works within lanes: bytes 0..8 of each lane hold the values; gather them.
+    let packed = _mm256_permute4x64_epi64::<0b1000>(_mm256_packus_epi16(v, v));
+    // SAFETY: the caller's promise; the store is unaligned.
+    unsafe { _mm_storeu_si128(p.cast::<__m128i>(), _mm256_castsi256_si128(packed)) };
 }

@@ -54,6 +54,37 @@ impl Avx2 {
         std::is_x86_feature_detected!("avx2").then_some(Self(()))
     }
 
+    /// The 8x8 Hadamard sums (as [`Sse41::hadamard8`]) of the two tiles of the 16x8 block at
+    /// the starts of `a` and `b`.
+    pub(crate) fn hadamard8x2(
+        self,
+        a: &[u8],
+        a_stride: usize,
+        b: &[u8],
+        b_stride: usize,
+    ) -> [u32; 2] {
+        // SAFETY: `self` exists only when AVX2 was detected.
+        unsafe { dist::hadamard8x2(a, a_stride, b, b_stride) }
+    }
+
+    /// The luma interpolation of a `w` x `h` block (w a multiple of 16) from its window;
+    /// see `mc::luma16`.
+    pub(crate) fn luma_filter16(
+        self,
+        win: &[u8],
+        stride: usize,
+        size: (usize, usize),
+        passes: Passes<'_>,
+        temp: &mut Vec<i16>,
+        out: &mut [u8],
+    ) {
+        assert!(size.0 % 16 == 0 && stride >= size.0 + 7);
+        assert!(win.len() >= stride * (size.1 + 6) + size.0 + 7);
+        assert!(out.len() >= size.0 * size.1);
+        // SAFETY: `self` exists only when AVX2 was detected; the sizes are checked.
+        unsafe { mc::luma16(win, stride, size, passes, temp, out) }
+    }
+
     /// [`crate::transform::forward`], built for AVX2.
     pub(crate) fn forward(self, residual: &[i16], coeffs: &mut [i32], log2: u32, dst: bool) {
         // SAFETY: `self` exists only when AVX2 was detected.
