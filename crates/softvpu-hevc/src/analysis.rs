@@ -262,15 +262,25 @@ impl CtuSearch<'_> {
         log2: u32,
         depth: u8,
     ) -> f64 {
+        self.quadrants(x, y, log2)
+            .map(|(cx, cy)| self.decide(nodes, s, cx, cy, log2 - 1, depth + 1))
+            .sum()
+    }
+
+    /// The positions of the four quadrants of the square at (`x`, `y`) that start inside
+    /// the picture, in z-order.
+    pub(crate) fn quadrants(
+        &self,
+        x: usize,
+        y: usize,
+        log2: u32,
+    ) -> impl Iterator<Item = (usize, usize)> {
         let half = 1 << (log2 - 1);
-        let mut cost = 0.0;
-        for (dx, dy) in [(0, 0), (half, 0), (0, half), (half, half)] {
-            let (cx, cy) = (x + dx, y + dy);
-            if cx < self.layout.width && cy < self.layout.height {
-                cost += self.decide(nodes, s, cx, cy, log2 - 1, depth + 1);
-            }
-        }
-        cost
+        let (w, h) = (self.layout.width, self.layout.height);
+        [(0, 0), (half, 0), (0, half), (half, half)]
+            .into_iter()
+            .map(move |(dx, dy)| (x + dx, y + dy))
+            .filter(move |&(cx, cy)| cx < w && cy < h)
     }
 
     /// The best single CU (2Nx2N, or NxN at 8x8): its cost, its description, and whether it

@@ -6,9 +6,8 @@
 
 use crate::analysis::{CtuSearch, InterRef, TuScratch};
 use crate::cu::{Cu, CuKind, InterCu, IntraCu, MotionCode, Node};
-use crate::dist::satd;
 use crate::inter_search::{amvp_code, inter_cu};
-use crate::intra::{build_references, predict, MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
+use crate::intra::MODE_DC;
 use crate::mv::{amvp_candidates, merge_candidates, Mv};
 use crate::params::LOG2_MIN_CB;
 
@@ -108,15 +107,9 @@ impl CtuSearch<'_> {
         log2: u32,
         depth: u8,
     ) -> f64 {
-        let half = 1 << (log2 - 1);
-        let mut cost = 0.0;
-        for (dx, dy) in [(0, 0), (half, 0), (0, half), (half, half)] {
-            let (cx, cy) = (x + dx, y + dy);
-            if cx < self.layout.width && cy < self.layout.height {
-                cost += self.plan(nodes, s, reference, cx, cy, log2 - 1, depth + 1);
-            }
-        }
-        cost
+        self.quadrants(x, y, log2)
+            .map(|(cx, cy)| self.plan(nodes, s, reference, cx, cy, log2 - 1, depth + 1))
+            .sum()
     }
 
     /// The cheapest prediction of one CU by SATD: the best merge candidate, the whole-sample
@@ -183,23 +176,7 @@ impl CtuSearch<'_> {
     /// SATD cost of the best of four intra predictions made from the source picture (the
     /// reconstruction of this CTU does not exist yet while planning).
     fn intra_estimate(&self, s: &mut TuScratch, x: usize, y: usize, log2: u32) -> f64 {
-        let n = 1usize << log2;
-        let src = &self.src.planes[0];
-        let refs = build_references(src, self.layout.avail, x, y, log2, false);
-        let best = [MODE_PLANAR, MODE_DC, MODE_HOR, MODE_VER]
-            .into_iter()
-            .map(|mode| {
-                predict(&refs, log2, mode, true, &mut s.pred[..n * n]);
-                satd(
-                    &src.data[y * src.stride + x..],
-                    src.stride,
-                    &s.pred,
-                    n,
-                    log2,
-                )
-            })
-            .min()
-            .unwrap_or(u32::MAX);
+        let best = self.simple_intra_satd(s, &self.src.planes[0], x, y, log2);
         f64::from(best) + self.lambda.satd * INTRA_MODE_BITS
     }
 

@@ -366,10 +366,24 @@ impl CtuSearch<'_> {
         log2: u32,
         inter_satd: f64,
     ) -> bool {
+        let best_intra = self.simple_intra_satd(s, &self.rec.planes[0], x, y, log2);
+        f64::from(best_intra) < inter_satd
+    }
+
+    /// The lowest SATD of the planar, DC, horizontal and vertical luma predictions of the
+    /// block at (`x`, `y`), their reference samples taken from `refs_plane`.
+    pub(crate) fn simple_intra_satd(
+        &self,
+        s: &mut TuScratch,
+        refs_plane: &Plane,
+        x: usize,
+        y: usize,
+        log2: u32,
+    ) -> u32 {
         let n = 1usize << log2;
-        let refs = build_references(&self.rec.planes[0], self.layout.avail, x, y, log2, false);
+        let refs = build_references(refs_plane, self.layout.avail, x, y, log2, false);
         let src = &self.src.planes[0];
-        let best_intra = [MODE_PLANAR, MODE_DC, MODE_HOR, MODE_VER]
+        [MODE_PLANAR, MODE_DC, MODE_HOR, MODE_VER]
             .into_iter()
             .map(|mode| {
                 predict(&refs, log2, mode, true, &mut s.pred[..n * n]);
@@ -382,8 +396,7 @@ impl CtuSearch<'_> {
                 )
             })
             .min()
-            .unwrap_or(u32::MAX);
-        f64::from(best_intra) < inter_satd
+            .unwrap_or(u32::MAX)
     }
 
     /// Motion search for the block at (`x`, `y`): the integer search, then half- and
