@@ -1,7 +1,7 @@
 //! Huffman code construction (T.81 Annex C) and the entropy-coded segment writer
 //! with 0xFF byte stuffing. An MCU is coded in two passes: its nonzero coefficients
 //! (found from a bitmask) become packed codes, then a branch-free writer packs those
-//! into bytes.
+//! into bytes; the bytes are stuffed in bulk as they leave the writer's stage.
 
 use crate::dct::{Coefs, ZIGZAG_T};
 use crate::tables::HuffmanSpec;
@@ -136,7 +136,7 @@ struct Acc {
 /// Room for the bytes written before they are appended to the segment: many MCUs, so
 /// that appending is rare; a power of two so that masking bounds an index.
 const STAGE: usize = 1 << 16;
-/// At most the bytes of one MCU: 6 blocks of at most 1658 bits, doubled by stuffing.
+/// More than the bytes of one MCU: 6 blocks of at most 1658 bits (staged unstuffed).
 const MCU_BYTES: usize = 2560;
 /// The stage with the 8 bytes every store writes past its end.
 type Stage = [u8; STAGE + 8];
@@ -154,20 +154,13 @@ impl Acc {
     }
 
     /// Stores the whole bytes at `stage[pos..]` and advances `pos`: all eight bytes are
-    /// stored and `pos` moves by the whole ones, so no branch depends on the lengths. A
-    /// 0xFF byte (rare) needs a zero byte stuffed after it.
+    /// stored and `pos` moves by the whole ones, so no branch depends on the lengths.
+    /// Bytes are staged unstuffed; [`append_stuffed`] stuffs them when they leave.
     #[inline(always)]
     fn drain(&mut self, stage: &mut Stage, pos: &mut usize) {
         let at = *pos & (STAGE - 1);
         stage[at..at + 8].copy_from_slice(&self.bits.to_be_bytes());
-        let whole = self.n >> 3;
-        // Bytes past the pending bits are zero and the partial byte ends in zeros, so
-        // only whole bytes can be 0xFF.
-        if has_ff(self.bits) {
-            *pos = drain_stuffed(self.bits, whole, stage, *pos);
-        } else {
-            *pos += whole as usize;
-        }
+        *pos += (self.n >> 3) as usize;
         self.bits <<= self.n & !7; // whole bytes: at most 7 + 2 x 27 bits are pending
         self.n &= 7;
     }
@@ -188,26 +181,36 @@ impl Acc {
     }
 }
 
-/// Whether a byte of `word` is 0xFF: exactly where `!word` has a zero byte.
-#[inline(always)]
-fn has_ff(word: u64) -> bool {
-    let inv = !word;
-    inv.wrapping_sub(0x0101_0101_0101_0101) & !inv & 0x8080_8080_8080_8080 != 0
-}
+/// Bytes scanned for 0xFF at a time: one or two vector compares.
+const SCAN: usize = 32;
 
-/// [`Acc::drain`] when a byte is 0xFF: the `whole` top bytes of `bits` one at a time,
-/// a zero after each 0xFF. Returns the new position.
-#[cold]
-fn drain_stuffed(bits: u64, whole: u32, stage: &mut Stage, mut pos: usize) -> usize {
-    for b in bits.to_be_bytes().into_iter().take(whole as usize) {
-        stage[pos & (STAGE - 1)] = b;
-        pos += 1;
-        if b == 0xFF {
-            stage[pos & (STAGE - 1)] = 0;
-            pos += 1;
+/// Appends `bytes` to `out` with a zero byte stuffed after every 0xFF (T.81 F.1.2.3).
+/// Stuffing is a byte-by-byte rewrite, so it is done here, once, rather than per code:
+/// runs of chunks without 0xFF (most) are copied whole; a chunk's check is a maximum
+/// the compiler vectorises.
+fn append_stuffed(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut clean = 0; // start of the bytes not yet appended
+    let mut chunks = bytes.chunks_exact(SCAN);
+    for (i, chunk) in (&mut chunks).enumerate() {
+        if chunk.iter().fold(0u8, |m, &b| m.max(b)) == 0xFF {
+            out.extend_from_slice(&bytes[clean..i * SCAN]);
+            push_stuffed(out, chunk);
+            clean = (i + 1) * SCAN;
         }
     }
-    pos
+    let tail = bytes.len() - chunks.remainder().len();
+    out.extend_from_slice(&bytes[clean..tail]);
+    push_stuffed(out, chunks.remainder());
+}
+
+/// Appends `bytes` with a zero after each 0xFF.
+fn push_stuffed(out: &mut Vec<u8>, bytes: &[u8]) {
+    for part in bytes.split_inclusive(|&b| b == 0xFF) {
+        out.extend_from_slice(part);
+        if part.last() == Some(&0xFF) {
+            out.push(0);
+        }
+    }
 }
 
 /// Room for an MCU's codes: at most 6 x 68 (per block the DC, 63 AC with at most 3 ZRL,
@@ -359,10 +362,9 @@ impl BitWriter {
         self.unstage();
     }
 
-    /// Appends the staged bytes to `out`.
+    /// Appends the staged bytes to `out`, stuffed.
     fn unstage(&mut self) {
-        self.out
-            .extend_from_slice(&self.stage[..self.staged.min(STAGE)]);
+        append_stuffed(&mut self.out, &self.stage[..self.staged.min(STAGE)]);
         self.staged = 0;
     }
 
@@ -546,6 +548,26 @@ mod tests {
             writer.out.len(),
             expect.len()
         );
+    }
+
+    #[test]
+    fn stuffing_in_every_chunk_position() {
+        let mut rng = softvpu_core::synth::SplitMix64(3);
+        for len in [0, 1, 31, 32, 33, 64, 100, 1000] {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| [0xFF, 0xFE, 0, rng.below(256) as u8][rng.below(4) as usize])
+                .collect();
+            let mut expect = Vec::new();
+            for &b in &bytes {
+                expect.push(b);
+                if b == 0xFF {
+                    expect.push(0);
+                }
+            }
+            let mut out = vec![7];
+            append_stuffed(&mut out, &bytes);
+            assert_eq!(out[1..], expect[..], "{len} bytes");
+        }
     }
 
     #[test]
