@@ -229,8 +229,9 @@ impl Symbols<'_> {
     #[inline(always)]
     fn push(&mut self, code: u32) {
         // `n` stays below the bound (see MAX_MCU_CODES); the mask spares the check.
-        self.codes[self.n & (MAX_MCU_CODES - 1)] = code;
-        self.n += 1;
+        let i = self.n & (MAX_MCU_CODES - 1);
+        self.codes[i] = code;
+        self.n = i + 1;
     }
 
     /// Symbol `(run << 4) | category(v)` and the magnitude bits of `v`.
@@ -263,8 +264,8 @@ impl Symbols<'_> {
             }
             let v = c.q[ZIGZAG_T8[k as usize & 63] as usize & 63];
             let m = MAGNITUDE[usize::from(v as u16 & 0xFFF)];
-            let e = ac.by_step[(usize::from(m as u8) + (step << 4) as usize) & 511];
-            self.push(e | (m >> 8));
+            let e = ac.by_size[(m + step) as usize & (MAGNITUDE_SHIFT_ONE - 1)];
+            self.push(e | (m >> MAGNITUDE_SHIFT));
             prev = k;
         }
         if prev != 63 {
@@ -273,9 +274,14 @@ impl Symbols<'_> {
     }
 }
 
-/// Per AC value v (at its low 12 bits; |v| <= 1023 in use): its category in the low byte,
-/// above it its magnitude bits shifted to sit above a table entry's length
-/// (`<< LEN_BITS`).
+/// Where [`MAGNITUDE`] keeps the magnitude bits.
+const MAGNITUDE_SHIFT: u32 = 9;
+const MAGNITUDE_SHIFT_ONE: usize = 1 << MAGNITUDE_SHIFT;
+
+/// Per AC value v (at its low 12 bits; |v| <= 1023 in use): its category times 16 in the
+/// low `MAGNITUDE_SHIFT` bits, so that adding the step gives the [`AcCodes`] index at
+/// once; above them its magnitude bits, shifted so that one more shift by
+/// `MAGNITUDE_SHIFT` puts them above a table entry's length (`<< LEN_BITS`).
 static MAGNITUDE: [u32; 4096] = {
     let mut t = [0u32; 4096];
     let mut i = 0;
@@ -284,27 +290,30 @@ static MAGNITUDE: [u32; 4096] = {
 
         let size = 32 - v.unsigned_abs().leading_zeros();
         let extra = (v + (v >> 31)) as u32 & ((1 << size) - 1);
-        t[i] = ((extra << LEN_BITS) << 8) | size;
+        t[i] = ((extra << LEN_BITS) << MAGNITUDE_SHIFT) | (size << 4);
         i += 1;
     }
     t
 };
 
-/// An AC table arranged for the block coder: entry `(step << 4) | size`, `step` being
+/// An AC table arranged for the block coder: entry `(size << 4) + step`, `step` being
 /// the run of zeros plus one (1..=16), so the run needs no adjustment.
 #[derive(Clone, Debug)]
 pub struct AcCodes {
-    by_step: [u32; 512],
+    by_size: [u32; MAGNITUDE_SHIFT_ONE],
     zrl: u32,
     eob: u32,
 }
 
 impl AcCodes {
     pub fn new(codes: &HuffmanCodes) -> Self {
-        let mut by_step = [0u32; 512];
-        by_step[16..16 + 256].copy_from_slice(&codes.entry);
+        let mut by_size = [0u32; MAGNITUDE_SHIFT_ONE];
+        for (symbol, &e) in codes.entry.iter().enumerate() {
+            let (run, size) = (symbol >> 4, symbol & 15);
+            by_size[(size << 4) + run + 1] = e;
+        }
         Self {
-            by_step,
+            by_size,
             zrl: codes.entry[0xF0],
             eob: codes.entry[0x00],
         }
