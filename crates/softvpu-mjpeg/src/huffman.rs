@@ -153,6 +153,16 @@ impl Acc {
         self.bits |= u64::from(code >> LEN_BITS).wrapping_shl(self.n.wrapping_neg());
     }
 
+    /// [`Acc::add`] of `a` then `b`: the two joined first, apart from the serial chain
+    /// through `n` and `bits`, so that the chain takes one step per pair.
+    #[inline(always)]
+    fn add_pair(&mut self, a: u32, b: u32) {
+        let len_b = b & ((1 << LEN_BITS) - 1);
+        let joined = (u64::from(a >> LEN_BITS) << len_b) | u64::from(b >> LEN_BITS);
+        self.n += (a & ((1 << LEN_BITS) - 1)) + len_b;
+        self.bits |= joined.wrapping_shl(self.n.wrapping_neg());
+    }
+
     /// Stores the whole bytes at `stage[pos..]` and advances `pos`: all eight bytes are
     /// stored and `pos` moves by the whole ones, so no branch depends on the lengths.
     /// Bytes are staged unstuffed; [`append_stuffed`] stuffs them when they leave.
@@ -170,8 +180,7 @@ impl Acc {
     fn put_all(&mut self, codes: &[u32], stage: &mut Stage, pos: &mut usize) {
         let mut pairs = codes.chunks_exact(2);
         for pair in &mut pairs {
-            self.add(pair[0]);
-            self.add(pair[1]);
+            self.add_pair(pair[0], pair[1]);
             self.drain(stage, pos);
         }
         for &code in pairs.remainder() {
