@@ -39,9 +39,9 @@ struct QualityTables {
     header: Vec<u8>,
 }
 
-/// Bands per thread when several code a frame: enough that the threads share the
-/// work evenly, few enough that each band is many MCUs.
-const BANDS_PER_THREAD: usize = 8;
+/// Bands per thread when several code a frame: about one MCU row a band at 1080p, so the
+/// threads finish within a row of each other (a band costs only a job and a copy).
+const BANDS_PER_THREAD: usize = 32;
 
 /// Baseline JPEG encoder for one picture size.
 #[derive(Debug)]
@@ -107,13 +107,16 @@ impl MjpegEncoder {
         };
         self.segments.resize_with(bands.len(), Vec::new);
         let segments = &mut self.segments[..bands.len()];
+        segments.iter_mut().for_each(Vec::clear);
+        // The first band codes after the headers, so that its buffer becomes the image
+        // (with one band, nothing is copied).
+        segments[0].extend_from_slice(&tables.header);
         ctx.code_bands(self.threads, &bands, segments, recon.as_mut());
 
-        let mut data = Vec::with_capacity(
-            tables.header.len() + segments.iter().map(Vec::len).sum::<usize>() + 2,
-        );
-        data.extend_from_slice(&tables.header);
-        segments.iter().for_each(|s| data.extend_from_slice(s));
+        let (first, rest) = segments.split_at_mut(1);
+        let mut data = std::mem::take(&mut first[0]);
+        data.reserve(rest.iter().map(Vec::len).sum::<usize>() + 2);
+        rest.iter().for_each(|s| data.extend_from_slice(s));
         data.extend_from_slice(&[0xFF, EOI]);
         Ok(JpegImage { data, recon })
     }
@@ -209,8 +212,8 @@ fn code_mcu(w: &mut BitWriter, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSe
 }
 
 impl RowCoder<'_, '_> {
-    /// Codes every band on up to `threads` threads, each band into its buffer of
-    /// `segments` (cleared first, capacity kept from frame to frame).
+    /// Codes every band on up to `threads` threads, each band after the bytes of its
+    /// buffer of `segments` (capacity kept from frame to frame, but for the first).
     fn code_bands(
         &self,
         threads: usize,
@@ -276,8 +279,8 @@ impl RowCoder<'_, '_> {
         out
     }
 
-    /// Codes MCU rows `rows` into `out`, each row followed by a restart marker unless it
-    /// is the last row of the image.
+    /// Codes MCU rows `rows` after the bytes of `out`, each row followed by a restart
+    /// marker unless it is the last row of the image.
     fn code_rows(
         &self,
         rows: Range<usize>,
@@ -303,7 +306,6 @@ impl RowCoder<'_, '_> {
         mut recon: Option<ReconBand<'_>>,
     ) {
         let first_row = rows.start;
-        out.clear();
         out.reserve(rows.len() * self.mcus_x * 6 * 24);
         writer.restart(std::mem::take(out));
         for row in rows {
