@@ -1,7 +1,8 @@
 //! Huffman code construction (T.81 Annex C) and the entropy-coded segment writer
 //! with 0xFF byte stuffing. An MCU is coded in two passes: its nonzero coefficients
-//! (found from a bitmask) become packed codes, then a branch-free writer packs those
-//! into bytes; the bytes are stuffed in bulk as they leave the writer's stage.
+//! (found from a bitmask) become packed codes, joined in pairs, then a branch-free
+//! writer packs those into bytes; the bytes are stuffed in bulk as they leave the
+//! writer's stage.
 
 use crate::dct::{Coefs, ZIGZAG_T};
 use crate::tables::HuffmanSpec;
@@ -163,6 +164,13 @@ impl Acc {
         self.bits |= joined.wrapping_shl(self.n.wrapping_neg());
     }
 
+    /// Appends a pair from [`join`] (at most 54 bits).
+    #[inline(always)]
+    fn add_joined(&mut self, pair: u64) {
+        self.n += (pair & ((1 << PAIR_LEN_BITS) - 1)) as u32;
+        self.bits |= (pair >> PAIR_LEN_BITS).wrapping_shl(self.n.wrapping_neg());
+    }
+
     /// Stores the whole bytes at `stage[pos..]` and advances `pos`: all eight bytes are
     /// stored and `pos` moves by the whole ones, so no branch depends on the lengths.
     /// Bytes are staged unstuffed; [`append_stuffed`] stuffs them when they leave.
@@ -222,9 +230,33 @@ fn push_stuffed(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
+/// Bits of a joined pair of codes that hold its length (at most 2 x 27).
+const PAIR_LEN_BITS: u32 = 6;
+
+/// Two packed codes as one: the bits of `a` above those of `b`, shifted above their
+/// total length (`PAIR_LEN_BITS` bits).
+#[inline(always)]
+fn join(a: u32, b: u32) -> u64 {
+    let (len_a, len_b) = (a & ((1 << LEN_BITS) - 1), b & ((1 << LEN_BITS) - 1));
+    let bits = (u64::from(a >> LEN_BITS) << len_b) | u64::from(b >> LEN_BITS);
+    (bits << PAIR_LEN_BITS) | u64::from(len_a + len_b)
+}
+
+/// Joins the first `count` pairs of `codes` (and a few more, whole groups of four),
+/// independently of each other, so the loop vectorises (with AVX2's variable shifts in
+/// the x86 build); the writer's serial chain then takes one step per pair.
+#[inline(always)]
+fn join_pairs(codes: &[u32; MAX_MCU_CODES], count: usize, out: &mut [u64; MAX_MCU_PAIRS]) {
+    let count = count.next_multiple_of(4).min(MAX_MCU_PAIRS);
+    for (o, c) in out[..count].iter_mut().zip(codes.chunks_exact(2)) {
+        *o = join(c[0], c[1]);
+    }
+}
+
 /// Room for an MCU's codes: at most 6 x 68 (per block the DC, 63 AC with at most 3 ZRL,
 /// EOB), rounded up to a power of two so that masking an index is one AND.
 const MAX_MCU_CODES: usize = 512;
+const MAX_MCU_PAIRS: usize = MAX_MCU_CODES / 2;
 
 /// An MCU's codes before they are written, each a table entry with its magnitude bits
 /// ORed in: gathering them first keeps the per-coefficient chains of table lookups
@@ -335,6 +367,8 @@ pub struct BitWriter {
     acc: Acc,
     /// Room for [`Symbols`], kept between MCUs.
     codes: Box<[u32; MAX_MCU_CODES]>,
+    /// The codes joined in pairs, kept between MCUs.
+    pairs: Box<[u64; MAX_MCU_PAIRS]>,
     /// Where bytes are assembled before they are appended to `out`, and how many.
     stage: Box<Stage>,
     staged: usize,
@@ -353,6 +387,7 @@ impl BitWriter {
         Self {
             acc: Acc::EMPTY,
             codes: Box::new([0; MAX_MCU_CODES]),
+            pairs: Box::new([0; MAX_MCU_PAIRS]),
             stage: Box::new([0; STAGE + 8]),
             staged: 0,
             out,
@@ -414,9 +449,15 @@ impl BitWriter {
             let p = &mut pred[i.saturating_sub(3)];
             symbols.block(b, p, &codes.dc[c], &codes.ac[c]);
         }
+        let n = symbols.n.min(MAX_MCU_CODES - 1);
+        self.codes[n] = 0; // an odd count's last code pairs with nothing (no bits)
+        let count = n.div_ceil(2);
+        join_pairs(&self.codes, count, &mut self.pairs);
         let mut acc = self.acc;
-        let n = symbols.n.min(MAX_MCU_CODES);
-        acc.put_all(&self.codes[..n], &mut self.stage, &mut self.staged);
+        for &pair in &self.pairs[..count] {
+            acc.add_joined(pair);
+            acc.drain(&mut self.stage, &mut self.staged);
+        }
         self.acc = acc;
         if self.staged > STAGE - MCU_BYTES {
             self.unstage(); // room for the next MCU
