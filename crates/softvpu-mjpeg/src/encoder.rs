@@ -58,6 +58,8 @@ pub struct MjpegEncoder {
     tables: Option<QualityTables>,
     /// Each band's entropy-coded segment, kept so frames reuse the memory.
     segments: Vec<Vec<u8>>,
+    /// One bit writer per thread, kept so frames reuse their buffers.
+    writers: Vec<BitWriter>,
 }
 
 impl MjpegEncoder {
@@ -74,6 +76,7 @@ impl MjpegEncoder {
             codes: CodeSet::annex_k(),
             tables: None,
             segments: Vec::new(),
+            writers: Vec::new(),
         }
     }
 
@@ -111,7 +114,8 @@ impl MjpegEncoder {
         // The first band codes after the headers, so that its buffer becomes the image
         // (with one band, nothing is copied).
         segments[0].extend_from_slice(&tables.header);
-        ctx.code_bands(self.threads, &bands, segments, recon.as_mut());
+        self.writers.resize_with(self.threads, BitWriter::default);
+        ctx.code_bands(&mut self.writers, &bands, segments, recon.as_mut());
 
         let (first, rest) = segments.split_at_mut(1);
         let mut data = std::mem::take(&mut first[0]);
@@ -212,11 +216,11 @@ fn code_mcu(w: &mut BitWriter, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSe
 }
 
 impl RowCoder<'_, '_> {
-    /// Codes every band on up to `threads` threads, each band after the bytes of its
+    /// Codes every band on up to one thread per writer, each band after the bytes of its
     /// buffer of `segments` (capacity kept from frame to frame, but for the first).
     fn code_bands(
         &self,
-        threads: usize,
+        writers: &mut [BitWriter],
         bands: &[Range<usize>],
         segments: &mut [Vec<u8>],
         recon: Option<&mut Picture>,
@@ -229,22 +233,28 @@ impl RowCoder<'_, '_> {
             .collect();
         let next = AtomicUsize::new(0);
         // Each worker takes the next band not yet taken until none is left.
-        let work = || {
-            let mut writer = BitWriter::default(); // its buffers serve every band it takes
+        let work = |writer: &mut BitWriter| {
             while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
                 let taken = job.lock().unwrap_or_else(PoisonError::into_inner).take();
                 if let Some((rows, out, rb)) = taken {
-                    self.code_rows(rows, &mut writer, out, rb);
+                    self.code_rows(rows, writer, out, rb);
                 }
             }
         };
-        let helpers = threads.min(jobs.len()).saturating_sub(1);
+        let Some((mine, others)) = writers.split_first_mut() else {
+            return;
+        };
+        let helpers = others.len().min(jobs.len().saturating_sub(1));
         if helpers == 0 {
-            return work();
+            return work(mine);
         }
+        let work = &work;
         std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..helpers).map(|_| scope.spawn(work)).collect();
-            work(); // this thread works too
+            let handles: Vec<_> = others[..helpers]
+                .iter_mut()
+                .map(|w| scope.spawn(move || work(w)))
+                .collect();
+            work(mine); // this thread works too
             for h in handles {
                 h.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
