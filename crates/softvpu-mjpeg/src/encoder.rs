@@ -43,6 +43,12 @@ struct QualityTables {
 /// threads finish within a row of each other (a band costs only a job and a copy).
 const BANDS_PER_THREAD: usize = 32;
 
+/// A value alone in its cache lines (128 bytes: adjacent-line prefetch pairs them), so
+/// that threads writing neighbours in a slice do not contend for a line.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct OwnLine<T>(T);
+
 /// Baseline JPEG encoder for one picture size.
 #[derive(Debug)]
 pub struct MjpegEncoder {
@@ -59,7 +65,7 @@ pub struct MjpegEncoder {
     /// Each band's entropy-coded segment, kept so frames reuse the memory.
     segments: Vec<Vec<u8>>,
     /// One bit writer per thread, kept so frames reuse their buffers.
-    writers: Vec<BitWriter>,
+    writers: Vec<OwnLine<BitWriter>>,
 }
 
 impl MjpegEncoder {
@@ -114,7 +120,7 @@ impl MjpegEncoder {
         // The first band codes after the headers, so that its buffer becomes the image
         // (with one band, nothing is copied).
         segments[0].extend_from_slice(&tables.header);
-        self.writers.resize_with(self.threads, BitWriter::default);
+        self.writers.resize_with(self.threads, OwnLine::default);
         ctx.code_bands(&mut self.writers, &bands, segments, recon.as_mut());
 
         let (first, rest) = segments.split_at_mut(1);
@@ -220,7 +226,7 @@ impl RowCoder<'_, '_> {
     /// buffer of `segments` (capacity kept from frame to frame, but for the first).
     fn code_bands(
         &self,
-        writers: &mut [BitWriter],
+        writers: &mut [OwnLine<BitWriter>],
         bands: &[Range<usize>],
         segments: &mut [Vec<u8>],
         recon: Option<&mut Picture>,
@@ -246,15 +252,15 @@ impl RowCoder<'_, '_> {
         };
         let helpers = others.len().min(jobs.len().saturating_sub(1));
         if helpers == 0 {
-            return work(mine);
+            return work(&mut mine.0);
         }
         let work = &work;
         std::thread::scope(|scope| {
             let handles: Vec<_> = others[..helpers]
                 .iter_mut()
-                .map(|w| scope.spawn(move || work(w)))
+                .map(|w| scope.spawn(move || work(&mut w.0)))
                 .collect();
-            work(mine); // this thread works too
+            work(&mut mine.0); // this thread works too
             for h in handles {
                 h.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
