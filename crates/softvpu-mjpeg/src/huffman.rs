@@ -1,7 +1,8 @@
 //! Huffman code construction (T.81 Annex C) and the entropy-coded segment writer
 //! with 0xFF byte stuffing. An MCU is coded in two passes: its nonzero coefficients
-//! (found from a bitmask) become packed codes, then a branch-free writer packs those
-//! into bytes.
+//! (found from a bitmask) become packed codes, joined in pairs, then a branch-free
+//! writer packs those into bytes; the bytes are stuffed in bulk as they leave the
+//! writer's stage.
 
 use crate::dct::{Coefs, ZIGZAG_T};
 use crate::tables::HuffmanSpec;
@@ -136,7 +137,7 @@ struct Acc {
 /// Room for the bytes written before they are appended to the segment: many MCUs, so
 /// that appending is rare; a power of two so that masking bounds an index.
 const STAGE: usize = 1 << 16;
-/// At most the bytes of one MCU: 6 blocks of at most 1658 bits, doubled by stuffing.
+/// More than the bytes of one MCU: 6 blocks of at most 1658 bits (staged unstuffed).
 const MCU_BYTES: usize = 2560;
 /// The stage with the 8 bytes every store writes past its end.
 type Stage = [u8; STAGE + 8];
@@ -153,21 +154,31 @@ impl Acc {
         self.bits |= u64::from(code >> LEN_BITS).wrapping_shl(self.n.wrapping_neg());
     }
 
+    /// [`Acc::add`] of `a` then `b`: the two joined first, apart from the serial chain
+    /// through `n` and `bits`, so that the chain takes one step per pair.
+    #[inline(always)]
+    fn add_pair(&mut self, a: u32, b: u32) {
+        let len_b = b & ((1 << LEN_BITS) - 1);
+        let joined = (u64::from(a >> LEN_BITS) << len_b) | u64::from(b >> LEN_BITS);
+        self.n += (a & ((1 << LEN_BITS) - 1)) + len_b;
+        self.bits |= joined.wrapping_shl(self.n.wrapping_neg());
+    }
+
+    /// Appends a pair from [`join`] (at most 54 bits).
+    #[inline(always)]
+    fn add_joined(&mut self, pair: u64) {
+        self.n += (pair & ((1 << PAIR_LEN_BITS) - 1)) as u32;
+        self.bits |= (pair >> PAIR_LEN_BITS).wrapping_shl(self.n.wrapping_neg());
+    }
+
     /// Stores the whole bytes at `stage[pos..]` and advances `pos`: all eight bytes are
-    /// stored and `pos` moves by the whole ones, so no branch depends on the lengths. A
-    /// 0xFF byte (rare) needs a zero byte stuffed after it.
+    /// stored and `pos` moves by the whole ones, so no branch depends on the lengths.
+    /// Bytes are staged unstuffed; [`append_stuffed`] stuffs them when they leave.
     #[inline(always)]
     fn drain(&mut self, stage: &mut Stage, pos: &mut usize) {
         let at = *pos & (STAGE - 1);
         stage[at..at + 8].copy_from_slice(&self.bits.to_be_bytes());
-        let whole = self.n >> 3;
-        // Bytes past the pending bits are zero and the partial byte ends in zeros, so
-        // only whole bytes can be 0xFF.
-        if has_ff(self.bits) {
-            *pos = drain_stuffed(self.bits, whole, stage, *pos);
-        } else {
-            *pos += whole as usize;
-        }
+        *pos += (self.n >> 3) as usize;
         self.bits <<= self.n & !7; // whole bytes: at most 7 + 2 x 27 bits are pending
         self.n &= 7;
     }
@@ -177,8 +188,7 @@ impl Acc {
     fn put_all(&mut self, codes: &[u32], stage: &mut Stage, pos: &mut usize) {
         let mut pairs = codes.chunks_exact(2);
         for pair in &mut pairs {
-            self.add(pair[0]);
-            self.add(pair[1]);
+            self.add_pair(pair[0], pair[1]);
             self.drain(stage, pos);
         }
         for &code in pairs.remainder() {
@@ -188,31 +198,65 @@ impl Acc {
     }
 }
 
-/// Whether a byte of `word` is 0xFF: exactly where `!word` has a zero byte.
-#[inline(always)]
-fn has_ff(word: u64) -> bool {
-    let inv = !word;
-    inv.wrapping_sub(0x0101_0101_0101_0101) & !inv & 0x8080_8080_8080_8080 != 0
-}
+/// Bytes scanned for 0xFF at a time: one or two vector compares.
+const SCAN: usize = 32;
 
-/// [`Acc::drain`] when a byte is 0xFF: the `whole` top bytes of `bits` one at a time,
-/// a zero after each 0xFF. Returns the new position.
-#[cold]
-fn drain_stuffed(bits: u64, whole: u32, stage: &mut Stage, mut pos: usize) -> usize {
-    for b in bits.to_be_bytes().into_iter().take(whole as usize) {
-        stage[pos & (STAGE - 1)] = b;
-        pos += 1;
-        if b == 0xFF {
-            stage[pos & (STAGE - 1)] = 0;
-            pos += 1;
+/// Appends `bytes` to `out` with a zero byte stuffed after every 0xFF (T.81 F.1.2.3).
+/// Stuffing is a byte-by-byte rewrite, so it is done here, once, rather than per code:
+/// runs of chunks without 0xFF (most) are copied whole; a chunk's check is a maximum
+/// the compiler vectorises.
+fn append_stuffed(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut clean = 0; // start of the bytes not yet appended
+    let mut chunks = bytes.chunks_exact(SCAN);
+    for (i, chunk) in (&mut chunks).enumerate() {
+        if chunk.iter().fold(0u8, |m, &b| m.max(b)) == 0xFF {
+            out.extend_from_slice(&bytes[clean..i * SCAN]);
+            push_stuffed(out, chunk);
+            clean = (i + 1) * SCAN;
         }
     }
-    pos
+    let tail = bytes.len() - chunks.remainder().len();
+    out.extend_from_slice(&bytes[clean..tail]);
+    push_stuffed(out, chunks.remainder());
+}
+
+/// Appends `bytes` with a zero after each 0xFF.
+fn push_stuffed(out: &mut Vec<u8>, bytes: &[u8]) {
+    for part in bytes.split_inclusive(|&b| b == 0xFF) {
+        out.extend_from_slice(part);
+        if part.last() == Some(&0xFF) {
+            out.push(0);
+        }
+    }
+}
+
+/// Bits of a joined pair of codes that hold its length (at most 2 x 27).
+const PAIR_LEN_BITS: u32 = 6;
+
+/// Two packed codes as one: the bits of `a` above those of `b`, shifted above their
+/// total length (`PAIR_LEN_BITS` bits).
+#[inline(always)]
+fn join(a: u32, b: u32) -> u64 {
+    let (len_a, len_b) = (a & ((1 << LEN_BITS) - 1), b & ((1 << LEN_BITS) - 1));
+    let bits = (u64::from(a >> LEN_BITS) << len_b) | u64::from(b >> LEN_BITS);
+    (bits << PAIR_LEN_BITS) | u64::from(len_a + len_b)
+}
+
+/// Joins the first `count` pairs of `codes` (and a few more, whole groups of four),
+/// independently of each other, so the loop vectorises (with AVX2's variable shifts in
+/// the x86 build); the writer's serial chain then takes one step per pair.
+#[inline(always)]
+fn join_pairs(codes: &[u32; MAX_MCU_CODES], count: usize, out: &mut [u64; MAX_MCU_PAIRS]) {
+    let count = count.next_multiple_of(4).min(MAX_MCU_PAIRS);
+    for (o, c) in out[..count].iter_mut().zip(codes.chunks_exact(2)) {
+        *o = join(c[0], c[1]);
+    }
 }
 
 /// Room for an MCU's codes: at most 6 x 68 (per block the DC, 63 AC with at most 3 ZRL,
 /// EOB), rounded up to a power of two so that masking an index is one AND.
 const MAX_MCU_CODES: usize = 512;
+const MAX_MCU_PAIRS: usize = MAX_MCU_CODES / 2;
 
 /// An MCU's codes before they are written, each a table entry with its magnitude bits
 /// ORed in: gathering them first keeps the per-coefficient chains of table lookups
@@ -226,8 +270,9 @@ impl Symbols<'_> {
     #[inline(always)]
     fn push(&mut self, code: u32) {
         // `n` stays below the bound (see MAX_MCU_CODES); the mask spares the check.
-        self.codes[self.n & (MAX_MCU_CODES - 1)] = code;
-        self.n += 1;
+        let i = self.n & (MAX_MCU_CODES - 1);
+        self.codes[i] = code;
+        self.n = i + 1;
     }
 
     /// Symbol `(run << 4) | category(v)` and the magnitude bits of `v`.
@@ -260,8 +305,8 @@ impl Symbols<'_> {
             }
             let v = c.q[ZIGZAG_T8[k as usize & 63] as usize & 63];
             let m = MAGNITUDE[usize::from(v as u16 & 0xFFF)];
-            let e = ac.by_step[(usize::from(m as u8) + (step << 4) as usize) & 511];
-            self.push(e | (m >> 8));
+            let e = ac.by_size[(m + step) as usize & (MAGNITUDE_SHIFT_ONE - 1)];
+            self.push(e | (m >> MAGNITUDE_SHIFT));
             prev = k;
         }
         if prev != 63 {
@@ -270,9 +315,14 @@ impl Symbols<'_> {
     }
 }
 
-/// Per AC value v (at its low 12 bits; |v| <= 1023 in use): its category in the low byte,
-/// above it its magnitude bits shifted to sit above a table entry's length
-/// (`<< LEN_BITS`).
+/// Where [`MAGNITUDE`] keeps the magnitude bits.
+const MAGNITUDE_SHIFT: u32 = 9;
+const MAGNITUDE_SHIFT_ONE: usize = 1 << MAGNITUDE_SHIFT;
+
+/// Per AC value v (at its low 12 bits; |v| <= 1023 in use): its category times 16 in the
+/// low `MAGNITUDE_SHIFT` bits, so that adding the step gives the [`AcCodes`] index at
+/// once; above them its magnitude bits, shifted so that one more shift by
+/// `MAGNITUDE_SHIFT` puts them above a table entry's length (`<< LEN_BITS`).
 static MAGNITUDE: [u32; 4096] = {
     let mut t = [0u32; 4096];
     let mut i = 0;
@@ -281,27 +331,30 @@ static MAGNITUDE: [u32; 4096] = {
 
         let size = 32 - v.unsigned_abs().leading_zeros();
         let extra = (v + (v >> 31)) as u32 & ((1 << size) - 1);
-        t[i] = ((extra << LEN_BITS) << 8) | size;
+        t[i] = ((extra << LEN_BITS) << MAGNITUDE_SHIFT) | (size << 4);
         i += 1;
     }
     t
 };
 
-/// An AC table arranged for the block coder: entry `(step << 4) | size`, `step` being
+/// An AC table arranged for the block coder: entry `(size << 4) + step`, `step` being
 /// the run of zeros plus one (1..=16), so the run needs no adjustment.
 #[derive(Clone, Debug)]
 pub struct AcCodes {
-    by_step: [u32; 512],
+    by_size: [u32; MAGNITUDE_SHIFT_ONE],
     zrl: u32,
     eob: u32,
 }
 
 impl AcCodes {
     pub fn new(codes: &HuffmanCodes) -> Self {
-        let mut by_step = [0u32; 512];
-        by_step[16..16 + 256].copy_from_slice(&codes.entry);
+        let mut by_size = [0u32; MAGNITUDE_SHIFT_ONE];
+        for (symbol, &e) in codes.entry.iter().enumerate() {
+            let (run, size) = (symbol >> 4, symbol & 15);
+            by_size[(size << 4) + run + 1] = e;
+        }
         Self {
-            by_step,
+            by_size,
             zrl: codes.entry[0xF0],
             eob: codes.entry[0x00],
         }
@@ -314,6 +367,8 @@ pub struct BitWriter {
     acc: Acc,
     /// Room for [`Symbols`], kept between MCUs.
     codes: Box<[u32; MAX_MCU_CODES]>,
+    /// The codes joined in pairs, kept between MCUs.
+    pairs: Box<[u64; MAX_MCU_PAIRS]>,
     /// Where bytes are assembled before they are appended to `out`, and how many.
     stage: Box<Stage>,
     staged: usize,
@@ -332,6 +387,7 @@ impl BitWriter {
         Self {
             acc: Acc::EMPTY,
             codes: Box::new([0; MAX_MCU_CODES]),
+            pairs: Box::new([0; MAX_MCU_PAIRS]),
             stage: Box::new([0; STAGE + 8]),
             staged: 0,
             out,
@@ -359,10 +415,9 @@ impl BitWriter {
         self.unstage();
     }
 
-    /// Appends the staged bytes to `out`.
+    /// Appends the staged bytes to `out`, stuffed.
     fn unstage(&mut self) {
-        self.out
-            .extend_from_slice(&self.stage[..self.staged.min(STAGE)]);
+        append_stuffed(&mut self.out, &self.stage[..self.staged.min(STAGE)]);
         self.staged = 0;
     }
 
@@ -394,9 +449,15 @@ impl BitWriter {
             let p = &mut pred[i.saturating_sub(3)];
             symbols.block(b, p, &codes.dc[c], &codes.ac[c]);
         }
+        let n = symbols.n.min(MAX_MCU_CODES - 1);
+        self.codes[n] = 0; // an odd count's last code pairs with nothing (no bits)
+        let count = n.div_ceil(2);
+        join_pairs(&self.codes, count, &mut self.pairs);
         let mut acc = self.acc;
-        let n = symbols.n.min(MAX_MCU_CODES);
-        acc.put_all(&self.codes[..n], &mut self.stage, &mut self.staged);
+        for &pair in &self.pairs[..count] {
+            acc.add_joined(pair);
+            acc.drain(&mut self.stage, &mut self.staged);
+        }
         self.acc = acc;
         if self.staged > STAGE - MCU_BYTES {
             self.unstage(); // room for the next MCU
@@ -546,6 +607,26 @@ mod tests {
             writer.out.len(),
             expect.len()
         );
+    }
+
+    #[test]
+    fn stuffing_in_every_chunk_position() {
+        let mut rng = softvpu_core::synth::SplitMix64(3);
+        for len in [0, 1, 31, 32, 33, 64, 100, 1000] {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| [0xFF, 0xFE, 0, rng.below(256) as u8][rng.below(4) as usize])
+                .collect();
+            let mut expect = Vec::new();
+            for &b in &bytes {
+                expect.push(b);
+                if b == 0xFF {
+                    expect.push(0);
+                }
+            }
+            let mut out = vec![7];
+            append_stuffed(&mut out, &bytes);
+            assert_eq!(out[1..], expect[..], "{len} bytes");
+        }
     }
 
     #[test]

@@ -79,13 +79,13 @@ unsafe fn code_rows(
     coder.code_rows_with(cpu, rows, w, out, recon);
 }
 
-/// The portable entropy coder built with BMI and LZCNT, out of line so the bit writer's
-/// state stays in registers.
+/// The portable entropy coder built with AVX2 (the pairs of codes joined by vector
+/// shifts), BMI and LZCNT, out of line so the bit writer's state stays in registers.
 ///
 /// # Safety
-/// The CPU must support BMI1, BMI2 and LZCNT.
+/// The CPU must support AVX2, BMI1, BMI2 and LZCNT.
 #[inline(never)]
-#[target_feature(enable = "bmi1,bmi2,lzcnt")]
+#[target_feature(enable = "avx2,bmi1,bmi2,lzcnt")]
 unsafe fn code_mcu(w: &mut BitWriter, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSet) {
     w.mcu(blocks, pred, codes);
 }
