@@ -204,8 +204,8 @@ impl Config {
     }
 
     /// H.265 speed/compression trade-off: [`Preset::Fast`] (the default, real time) or
-    /// [`Preset::Thorough`] (rate-distortion search of every alternative, several times
-    /// slower, a few percent fewer bits). MJPEG ignores it.
+    /// [`Preset::Thorough`] (rate-distortion search of every alternative: 1.5-23 % fewer
+    /// bits at equal quality, 1.1-3x the time). MJPEG ignores it.
     pub fn preset(mut self, preset: Preset) -> Self {
         self.preset = preset;
         self
