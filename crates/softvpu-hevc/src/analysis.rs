@@ -125,6 +125,8 @@ pub(crate) struct TuScratch {
     coeffs: [i32; 32 * 32],
     levels: [i32; 32 * 32],
     pub(crate) inter: crate::inter_search::InterScratch,
+    /// A snapshot whose buffers are reused from CU to CU.
+    pub(crate) saved: Snapshot,
 }
 
 impl TuScratch {
@@ -136,11 +138,13 @@ impl TuScratch {
             coeffs: [0; 1024],
             levels: [0; 1024],
             inter: Default::default(),
+            saved: Snapshot::default(),
         })
     }
 }
 
 /// Saved reconstruction and levels of a CU region, to undo a rejected alternative.
+#[derive(Default)]
 pub(crate) struct Snapshot {
     rec: [Vec<u8>; 3],
     levels: [Vec<i32>; 3],
@@ -614,11 +618,14 @@ impl CtuSearch<'_> {
     }
 
     pub(crate) fn snapshot(&self, x: usize, y: usize, size: usize) -> Snapshot {
+        let mut snap = Snapshot::default();
+        self.snapshot_into(&mut snap, x, y, size);
+        snap
+    }
+
+    /// [`Self::snapshot`] into `snap`, reusing its buffers.
+    pub(crate) fn snapshot_into(&self, snap: &mut Snapshot, x: usize, y: usize, size: usize) {
         let (lx, ly) = (x - self.ctu_x, y - self.ctu_y);
-        let mut snap = Snapshot {
-            rec: Default::default(),
-            levels: Default::default(),
-        };
         for c in 0..3 {
             let (px, py, n) = if c == 0 {
                 (x, y, size)
@@ -626,17 +633,16 @@ impl CtuSearch<'_> {
                 (x / 2, y / 2, size / 2)
             };
             let (qx, qy) = if c == 0 { (lx, ly) } else { (lx / 2, ly / 2) };
-            let mut block = vec![0u8; n * n];
-            self.rec.planes[c].read_block(px, py, n, &mut block);
-            snap.rec[c] = block;
+            let block = &mut snap.rec[c];
+            block.resize(n * n, 0);
+            self.rec.planes[c].read_block(px, py, n, block);
             let stride = crate::cu::LEVEL_STRIDE[c];
-            let mut levels = Vec::with_capacity(n * n);
+            let levels = &mut snap.levels[c];
+            levels.clear();
             for r in 0..n {
                 levels.extend_from_slice(&self.levels.planes[c][(qy + r) * stride + qx..][..n]);
             }
-            snap.levels[c] = levels;
         }
-        snap
     }
 
     pub(crate) fn restore(&mut self, snap: &Snapshot, x: usize, y: usize, size: usize) {

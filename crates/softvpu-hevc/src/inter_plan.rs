@@ -230,7 +230,8 @@ impl CtuSearch<'_> {
         }
         let coded = inter_cu(x, y, log2, mv, motion, false);
         let (mut best_cost, mut best, _) = self.finish_inter(s, coded, depth, true);
-        if skip_cost <= best_cost {
+        // (Coded without residual, the merge candidate's CU is that skip already.)
+        if skip_cost <= best_cost && best != skip {
             if mv != merge_mv {
                 self.predict_inter(s, reference.pic, x, y, log2, merge_mv);
             }
@@ -239,13 +240,16 @@ impl CtuSearch<'_> {
 
         // A CU planned as intra (estimated from the source) is coded both ways.
         if let CuKind::Intra(_) = cu.kind {
-            let saved = self.snapshot(x, y, size);
+            let mut saved = std::mem::take(&mut s.saved);
+            self.snapshot_into(&mut saved, x, y, size);
             let (intra_cost, intra, _) = self.code_cu(s, x, y, log2, depth, false);
             if intra_cost < best_cost {
-                return intra;
+                best = intra;
+            } else {
+                self.restore(&saved, x, y, size);
+                self.mark_cu(&best, depth);
             }
-            self.restore(&saved, x, y, size);
-            self.mark_cu(&best, depth);
+            s.saved = saved;
         }
         best
     }

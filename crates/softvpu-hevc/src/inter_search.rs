@@ -230,22 +230,10 @@ impl CtuSearch<'_> {
     pub(crate) fn finish_inter(
         &mut self,
         s: &mut TuScratch,
-        cu: Cu,
-        depth: u8,
-        residual: bool,
-    ) -> (f64, Cu, bool) {
-        let (cu, coded) = self.code_inter(s, cu, depth, residual);
-        (self.inter_cost(&cu), cu, coded)
-    }
-
-    /// [`Self::finish_inter`] without the cost.
-    pub(crate) fn code_inter(
-        &mut self,
-        s: &mut TuScratch,
         mut cu: Cu,
         depth: u8,
         residual: bool,
-    ) -> (Cu, bool) {
+    ) -> (f64, Cu, bool) {
         let (x, y, n) = (cu.x, cu.y, 1usize << cu.log2);
         let tu = n.min(32);
         let log2_tu = tu.trailing_zeros();
@@ -272,7 +260,7 @@ impl CtuSearch<'_> {
             inter.skip = !coded && matches!(inter.motion, MotionCode::Merge(_));
         }
         self.mark_cu(&cu, depth);
-        (cu, coded)
+        (self.inter_cost(&cu), cu, coded)
     }
 
     /// SSE + λ·bits of an inter CU as coded.
