@@ -44,7 +44,7 @@ class Encoder:
             (the quantiser coarsens only where it must).
         threads: threads per frame; 0 uses every core.
         preset: H.265 speed, ``"fast"`` (real time, the default) or ``"thorough"``
-            (every alternative coded and compared: 1.5-23 % fewer bits at equal quality,
+            (alternatives coded and compared at every CU size: 1.5-23 % fewer bits at equal quality,
             1.1-3x the time).
         queue_size: frames that may wait for the worker before ``send`` blocks.
 

@@ -74,7 +74,7 @@ struct EncodeArgs {
     #[arg(long, value_name = "STRENGTH", default_value_t = 0.0)]
     aq: f32,
     /// H.265 speed: fast (real time, the default) or thorough (rate-distortion search of
-    /// every alternative: 1.5-23 % fewer bits at equal quality, 1.1-3x the time).
+    /// every CU size: 1.5-23 % fewer bits at equal quality, 1.1-3x the time).
     #[arg(long, value_parser = ["fast", "thorough"], default_value = "fast")]
     preset: String,
     /// Intra period in frames (0 = first frame only).

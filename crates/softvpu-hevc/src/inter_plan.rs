@@ -1,6 +1,6 @@
 //! Fast P-slice decisions. The coding quadtree and each CU's prediction are chosen by SATD
 //! plus λ·(signalling bits) with no residual coded while deciding; the chosen CUs are then
-//! coded once, in order. Trying every alternative with its residual (`inter_search`) codes
+//! coded once, in order. Coding the alternatives with their residual (`inter_search`) codes
 //! each sample six to eight times; this codes it once and searches whole-sample motion at
 //! every depth but refines it to quarter samples only for the CUs kept.
 

@@ -1,6 +1,8 @@
-//! P-slice decisions of one CU: skip and merge, a motion search priced against the AMVP
-//! predictors, and intra where prediction from the past fails — each alternative coded for
-//! real and compared by SSE + λ·bits, the bits counted by the syntax writer.
+//! P-slice decisions of one CU (the thorough preset): skip and merge, a motion search priced
+//! against the AMVP predictors (its vector coded when its SATD cost beats the merge
+//! candidate's), and intra where prediction from the past fails — each coded for real and
+//! compared by SSE + λ·bits, the bits counted by the syntax writer. The motion search itself
+//! serves both presets.
 
 use crate::analysis::{CtuSearch, Prediction, Snapshot, TuScratch};
 use crate::cabac::BitEstimator;

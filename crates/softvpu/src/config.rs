@@ -204,7 +204,7 @@ impl Config {
     }
 
     /// H.265 speed/compression trade-off: [`Preset::Fast`] (the default, real time) or
-    /// [`Preset::Thorough`] (rate-distortion search of every alternative: 1.5-23 % fewer
+    /// [`Preset::Thorough`] (rate-distortion search at every CU size: 1.5-23 % fewer
     /// bits at equal quality, 1.1-3x the time). MJPEG ignores it.
     pub fn preset(mut self, preset: Preset) -> Self {
         self.preset = preset;

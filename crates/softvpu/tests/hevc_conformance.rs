@@ -174,7 +174,7 @@ fn p_frames_small_sizes_every_qp_and_intra_period() {
     );
 }
 
-/// The thorough preset's decisions (every alternative coded and compared, 4x4 intra
+/// The thorough preset's decisions (alternatives coded and compared at every CU size, 4x4 intra
 /// prediction blocks) decode exactly too.
 #[test]
 fn thorough_preset_streams() {
