@@ -66,6 +66,9 @@ pub struct MjpegEncoder {
     segments: Vec<Vec<u8>>,
     /// One bit writer per thread, kept so frames reuse their buffers.
     writers: Vec<OwnLine<BitWriter>>,
+    /// The helper threads (all but the caller's), started by the first frame that has
+    /// several bands and kept: starting threads every frame costs more than a band.
+    helpers: Option<rayon_core::ThreadPool>,
 }
 
 impl MjpegEncoder {
@@ -83,6 +86,7 @@ impl MjpegEncoder {
             tables: None,
             segments: Vec::new(),
             writers: Vec::new(),
+            helpers: None,
         }
     }
 
@@ -121,7 +125,25 @@ impl MjpegEncoder {
         // (with one band, nothing is copied).
         segments[0].extend_from_slice(&tables.header);
         self.writers.resize_with(self.threads, OwnLine::default);
-        ctx.code_bands(&mut self.writers, &bands, segments, recon.as_mut());
+        if self.threads > 1 && bands.len() > 1 && self.helpers.is_none() {
+            // Without helpers (the system refused threads) the caller codes every band.
+            self.helpers = rayon_core::ThreadPoolBuilder::new()
+                .num_threads(self.threads - 1)
+                .thread_name(|i| format!("softvpu-mjpeg-{i}"))
+                .build()
+                .ok();
+        }
+        let writers = match self.helpers {
+            Some(_) => &mut self.writers[..],
+            None => &mut self.writers[..1],
+        };
+        ctx.code_bands(
+            self.helpers.as_ref(),
+            writers,
+            &bands,
+            segments,
+            recon.as_mut(),
+        );
 
         let (first, rest) = segments.split_at_mut(1);
         let mut data = std::mem::take(&mut first[0]);
@@ -226,6 +248,7 @@ impl RowCoder<'_, '_> {
     /// buffer of `segments` (capacity kept from frame to frame, but for the first).
     fn code_bands(
         &self,
+        helpers: Option<&rayon_core::ThreadPool>,
         writers: &mut [OwnLine<BitWriter>],
         bands: &[Range<usize>],
         segments: &mut [Vec<u8>],
@@ -250,21 +273,17 @@ impl RowCoder<'_, '_> {
         let Some((mine, others)) = writers.split_first_mut() else {
             return;
         };
-        let helpers = others.len().min(jobs.len().saturating_sub(1));
-        if helpers == 0 {
+        let n = others.len().min(jobs.len().saturating_sub(1));
+        let Some(pool) = helpers.filter(|_| n > 0) else {
             return work(&mut mine.0);
-        }
+        };
         let work = &work;
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = others[..helpers]
-                .iter_mut()
-                .map(|w| scope.spawn(move || work(&mut w.0)))
-                .collect();
-            work(&mut mine.0); // this thread works too
-            for h in handles {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // A helper's panic resumes on this thread when the scope ends.
+        pool.in_place_scope(|scope| {
+            for w in &mut others[..n] {
+                scope.spawn(move |_| work(&mut w.0));
             }
+            work(&mut mine.0); // this thread works too
         });
     }
 
