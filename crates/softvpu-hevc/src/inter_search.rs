@@ -9,7 +9,7 @@ use crate::cabac::BitEstimator;
 use crate::cu::{Cu, CuKind, InterCu, MotionCode};
 use crate::dist::{sad, satd, sse};
 use crate::intra::{build_references, predict, MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
-use crate::mc::{gather, Interpolator};
+use crate::mc::{gather, HalfSamples, Interpolator};
 use crate::mv::{amvp_candidates, merge_candidates, Mv};
 use crate::plane::Plane;
 use crate::scan::ScanOrder;
@@ -27,6 +27,7 @@ pub(crate) struct InterScratch {
     chroma: [Vec<u8>; 2],
     window: Vec<u8>,
     interp: Interpolator,
+    half: HalfSamples,
 }
 
 impl Default for InterScratch {
@@ -36,6 +37,7 @@ impl Default for InterScratch {
             chroma: [vec![0; 32 * 32], vec![0; 32 * 32]],
             window: Vec::with_capacity(72 * 72),
             interp: Interpolator::default(),
+            half: HalfSamples::default(),
         }
     }
 }
@@ -460,11 +462,20 @@ impl CtuSearch<'_> {
             }
         }
         for pattern in [&HEXAGON[..], &SQUARE[..]] {
+            // The previous step's centre: the points of its pattern are priced already and
+            // were no cheaper than the best then, so they cannot win now (half of a
+            // hexagon step's points).
+            let mut previous: Option<(i32, i32)> = None;
             for _ in 0..MAX_SEARCH_STEPS {
                 let centre = best.1;
                 for &(ox, oy) in pattern {
                     let p = clamp((centre.0 + ox, centre.1 + oy));
-                    if p == centre {
+                    // (p lies inside the bounds, so it was priced unclamped.)
+                    let seen = |c: (i32, i32)| {
+                        let d = (p.0 - c.0, p.1 - c.1);
+                        d == (0, 0) || pattern.contains(&d)
+                    };
+                    if p == centre || previous.is_some_and(seen) {
                         continue;
                     }
                     let c = int_cost(p);
@@ -475,6 +486,7 @@ impl CtuSearch<'_> {
                 if best.1 == centre || pattern.len() == SQUARE.len() {
                     break;
                 }
+                previous = Some(centre);
             }
         }
         Mv::new((best.1 .0 * 4) as i16, (best.1 .1 * 4) as i16)
@@ -494,7 +506,12 @@ impl CtuSearch<'_> {
         mut mv: Mv,
     ) -> (Mv, f64) {
         let mut cost = self.motion_cost(s, reference, x, y, log2, amvp, mv);
-        for step in [2i16, 1] {
+        let mut steps: &[i16] = &[2, 1];
+        if mv.x & 3 == 0 && mv.y & 3 == 0 {
+            (mv, cost) = self.half_sample_step(s, reference, x, y, log2, amvp, (mv, cost));
+            steps = &[1];
+        }
+        for &step in steps {
             let centre = mv;
             for &(ox, oy) in &SQUARE {
                 let cand = Mv::new(centre.x + ox as i16 * step, centre.y + oy as i16 * step);
@@ -503,6 +520,39 @@ impl CtuSearch<'_> {
                     cost = c;
                     mv = cand;
                 }
+            }
+        }
+        (mv, cost)
+    }
+
+    /// The half-sample square step of [`CtuSearch::refine_fractional`] around a whole-sample
+    /// vector, its eight predictions cut from three shared filtered blocks.
+    #[allow(clippy::too_many_arguments)]
+    fn half_sample_step(
+        &self,
+        s: &mut TuScratch,
+        reference: &crate::plane::Yuv,
+        x: usize,
+        y: usize,
+        log2: u32,
+        amvp: &[Mv; 2],
+        (centre, mut cost): (Mv, f64),
+    ) -> (Mv, f64) {
+        let sc = &mut s.inter;
+        let n = 1usize << log2;
+        sc.interp
+            .half_samples(&reference.planes[0], (x, y), n, centre, &mut sc.half);
+        let src = &self.src.planes[0];
+        let src_block = &src.data[y * src.stride + x..];
+        let mut mv = centre;
+        for &(ox, oy) in &SQUARE {
+            let cand = Mv::new(centre.x + ox as i16 * 2, centre.y + oy as i16 * 2);
+            let (pred, stride) = sc.half.block(ox, oy);
+            let d = satd(src_block, src.stride, pred, stride, log2);
+            let c = f64::from(d) + self.lambda.satd * f64::from(mv_bits(cand, amvp));
+            if c < cost {
+                cost = c;
+                mv = cand;
             }
         }
         (mv, cost)
