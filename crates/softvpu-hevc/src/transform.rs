@@ -196,6 +196,11 @@ trait Pass<const N: usize> {
     fn apply(s: &[i32; N]) -> [i32; N];
 }
 
+/// A forward 1-D pass, over single samples or over [`Lanes`] of several lines at once.
+trait ForwardPass<const N: usize> {
+    fn apply<V: Value>(s: &[V; N]) -> [V; N];
+}
+
 macro_rules! passes {
     ($($name:ident<$n:literal> = $f:ident;)*) => {$(
         struct $name;
@@ -208,12 +213,27 @@ macro_rules! passes {
     )*};
 }
 
-passes! {
+macro_rules! forward_passes {
+    ($($name:ident<$n:literal> = $f:ident;)*) => {$(
+        struct $name;
+        impl ForwardPass<$n> for $name {
+            #[inline(always)]
+            fn apply<V: Value>(s: &[V; $n]) -> [V; $n] {
+                $f(s)
+            }
+        }
+    )*};
+}
+
+forward_passes! {
     DstFwd4<4> = dst_fwd4;
     DctFwd4<4> = dct_fwd4;
     DctFwd8<8> = dct_fwd8;
     DctFwd16<16> = dct_fwd16;
     DctFwd32<32> = dct_fwd32;
+}
+
+passes! {
     DstInv4<4> = dst_inv4;
     DctInv4<4> = dct_inv4;
     DctInv8<8> = dct_inv8;
@@ -221,10 +241,65 @@ passes! {
     DctInv32<32> = dct_inv32;
 }
 
-/// Rows then columns, each 1-D pass by `f` (out[k] = sum_i M[k][i] * in[i]).
+/// What a forward pass computes with: one sample (`i32`) or one sample of each of
+/// [`LANES`] lines ([`Lanes`]), so that a pass over eight lines at once is element-wise
+/// arithmetic the compiler turns into vector instructions. Every sum is exact, so both
+/// give the same numbers.
+trait Value: Copy {
+    const ZERO: Self;
+    fn add(self, other: Self) -> Self;
+    fn sub(self, other: Self) -> Self;
+    fn scale(self, c: i32) -> Self;
+}
+
+impl Value for i32 {
+    const ZERO: Self = 0;
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        self + other
+    }
+    #[inline(always)]
+    fn sub(self, other: Self) -> Self {
+        self - other
+    }
+    #[inline(always)]
+    fn scale(self, c: i32) -> Self {
+        self * c
+    }
+}
+
+/// Lines transformed side by side.
+const LANES: usize = 8;
+type Lanes = [i32; LANES];
+
+impl Value for Lanes {
+    const ZERO: Self = [0; LANES];
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        std::array::from_fn(|l| self[l] + other[l])
+    }
+    #[inline(always)]
+    fn sub(self, other: Self) -> Self {
+        std::array::from_fn(|l| self[l] - other[l])
+    }
+    #[inline(always)]
+    fn scale(self, c: i32) -> Self {
+        std::array::from_fn(|l| self[l] * c)
+    }
+}
+
+/// Rows then columns, each 1-D pass by `K` (out[k] = sum_i M[k][i] * in[i]); blocks of
+/// 8x8 and up eight lines at a time ([`forward_2d_lanes`]), 4x4 a line at a time.
 #[inline(always)]
-fn forward_2d<const N: usize, K: Pass<N>>(residual: &[i16], coeffs: &mut [i32], log2_size: u32) {
-    let f = K::apply;
+fn forward_2d<const N: usize, K: ForwardPass<N>>(
+    residual: &[i16],
+    coeffs: &mut [i32],
+    log2_size: u32,
+) {
+    if N >= LANES {
+        return forward_2d_lanes::<N, K>(residual, coeffs, log2_size);
+    }
+    let f = K::apply::<i32>;
     let (residual, coeffs) = (&residual[..N * N], &mut coeffs[..N * N]);
     // t[u] holds horizontal frequency u of every row, so the column pass reads it whole.
     let mut t = [[0i32; N]; N];
@@ -242,6 +317,37 @@ fn forward_2d<const N: usize, K: Pass<N>>(residual: &[i16], coeffs: &mut [i32], 
     for (u, t_u) in t.iter().enumerate() {
         for (row, o) in coeffs.chunks_exact_mut(N).zip(f(t_u)) {
             row[u] = round_shift(o, shift2);
+        }
+    }
+}
+
+/// [`forward_2d`] with the column pass eight columns at a time: lane `l` of input `y` is
+/// frequency `u0 + l` of row `y`, so the butterflies are element-wise over contiguous
+/// lanes. (The row pass runs a line at a time: lanes across rows would need transposes
+/// that cost more than they save.)
+#[inline(always)]
+fn forward_2d_lanes<const N: usize, K: ForwardPass<N>>(
+    residual: &[i16],
+    coeffs: &mut [i32],
+    log2_size: u32,
+) {
+    let (residual, coeffs) = (&residual[..N * N], &mut coeffs[..N * N]);
+    // t[y][u]: horizontal frequency u of row y.
+    let mut t = [[0i32; N]; N];
+    let shift1 = log2_size - 1;
+    for (t_y, src) in t.iter_mut().zip(residual.chunks_exact(N)) {
+        let line: [i32; N] = std::array::from_fn(|i| i32::from(src[i]));
+        for (o, v) in t_y.iter_mut().zip(K::apply(&line)) {
+            *o = round_shift(v, shift1);
+        }
+    }
+    let shift2 = log2_size + 6;
+    for u0 in (0..N).step_by(LANES) {
+        let lines: [Lanes; N] = std::array::from_fn(|y| std::array::from_fn(|l| t[y][u0 + l]));
+        for (row, o) in coeffs.chunks_exact_mut(N).zip(K::apply(&lines)) {
+            for (c, v) in row[u0..u0 + LANES].iter_mut().zip(o) {
+                *c = round_shift(v, shift2);
+            }
         }
     }
 }
@@ -275,10 +381,13 @@ fn inverse_2d<const N: usize, K: Pass<N>>(coeffs: &[i32], residual: &mut [i16]) 
 
 /// out[k] = sum_i m[k][i] * v[i].
 #[inline(always)]
-fn mat_vec<const H: usize>(m: &[[i32; H]; H], v: &[i32; H]) -> [i32; H] {
-    let mut out = [0i32; H];
+fn mat_vec<const H: usize, V: Value>(m: &[[i32; H]; H], v: &[V; H]) -> [V; H] {
+    let mut out = [V::ZERO; H];
     for (o, row) in out.iter_mut().zip(m) {
-        *o = row.iter().zip(v).map(|(&a, &b)| a * b).sum();
+        *o = row
+            .iter()
+            .zip(v)
+            .fold(V::ZERO, |acc, (&a, &b)| acc.add(b.scale(a)));
     }
     out
 }
@@ -300,19 +409,19 @@ fn mat_t_vec<const H: usize>(m: &[[i32; H]; H], v: &[i32; H]) -> [i32; H] {
 
 /// Mirror sums and differences: the inputs of the even and odd halves of a forward DCT.
 #[inline(always)]
-fn fold<const N: usize, const H: usize>(s: &[i32; N]) -> ([i32; H], [i32; H]) {
-    let (mut e, mut o) = ([0i32; H], [0i32; H]);
+fn fold<const N: usize, const H: usize, V: Value>(s: &[V; N]) -> ([V; H], [V; H]) {
+    let (mut e, mut o) = ([V::ZERO; H], [V::ZERO; H]);
     for i in 0..H {
-        e[i] = s[i] + s[N - 1 - i];
-        o[i] = s[i] - s[N - 1 - i];
+        e[i] = s[i].add(s[N - 1 - i]);
+        o[i] = s[i].sub(s[N - 1 - i]);
     }
     (e, o)
 }
 
 /// Even-indexed outputs from `even`, odd-indexed from `odd`.
 #[inline(always)]
-fn interleave<const N: usize, const H: usize>(even: &[i32; H], odd: &[i32; H]) -> [i32; N] {
-    let mut out = [0i32; N];
+fn interleave<const N: usize, const H: usize, V: Value>(even: &[V; H], odd: &[V; H]) -> [V; N] {
+    let mut out = [V::ZERO; N];
     for k in 0..H {
         out[2 * k] = even[k];
         out[2 * k + 1] = odd[k];
@@ -343,29 +452,29 @@ fn unfold<const N: usize, const H: usize>(e: &[i32; H], o: &[i32; H]) -> [i32; N
 }
 
 #[inline(always)]
-fn dct_fwd4(s: &[i32; 4]) -> [i32; 4] {
-    let (e, o) = fold::<4, 2>(s);
+fn dct_fwd4<V: Value>(s: &[V; 4]) -> [V; 4] {
+    let (e, o) = fold::<4, 2, V>(s);
     interleave(
-        &[64 * (e[0] + e[1]), 64 * (e[0] - e[1])],
+        &[e[0].add(e[1]).scale(64), e[0].sub(e[1]).scale(64)],
         &mat_vec(&ODD4, &o),
     )
 }
 
 #[inline(always)]
-fn dct_fwd8(s: &[i32; 8]) -> [i32; 8] {
-    let (e, o) = fold::<8, 4>(s);
+fn dct_fwd8<V: Value>(s: &[V; 8]) -> [V; 8] {
+    let (e, o) = fold::<8, 4, V>(s);
     interleave(&dct_fwd4(&e), &mat_vec(&ODD8, &o))
 }
 
 #[inline(always)]
-fn dct_fwd16(s: &[i32; 16]) -> [i32; 16] {
-    let (e, o) = fold::<16, 8>(s);
+fn dct_fwd16<V: Value>(s: &[V; 16]) -> [V; 16] {
+    let (e, o) = fold::<16, 8, V>(s);
     interleave(&dct_fwd8(&e), &mat_vec(&ODD16, &o))
 }
 
 #[inline(always)]
-fn dct_fwd32(s: &[i32; 32]) -> [i32; 32] {
-    let (e, o) = fold::<32, 16>(s);
+fn dct_fwd32<V: Value>(s: &[V; 32]) -> [V; 32] {
+    let (e, o) = fold::<32, 16, V>(s);
     interleave(&dct_fwd16(&e), &mat_vec(&ODD32, &o))
 }
 
@@ -397,7 +506,7 @@ fn dct_inv32(s: &[i32; 32]) -> [i32; 32] {
 }
 
 #[inline(always)]
-fn dst_fwd4(s: &[i32; 4]) -> [i32; 4] {
+fn dst_fwd4<V: Value>(s: &[V; 4]) -> [V; 4] {
     mat_vec(&DST, s)
 }
 
