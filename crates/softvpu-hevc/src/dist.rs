@@ -48,7 +48,7 @@ pub fn sse(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: us
 
 /// Sum of absolute Hadamard-transformed differences of a square block, normalised
 /// like HM: one 4x4 Hadamard for 4x4 ((sum + 1) >> 1), else 8x8 tiles ((sum + 2) >> 2
-/// each). `log2_size` is 2..=6.
+/// each, see [`satd_tiles`]). `log2_size` is 2..=6.
 pub fn satd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, log2_size: u32) -> u32 {
     assert!(
         (2..=6).contains(&log2_size),
@@ -57,54 +57,66 @@ pub fn satd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, log2_size: u32
     if log2_size == 2 {
         return (hadamard_sum::<4>(a, a_stride, b, b_stride) + 1) >> 1;
     }
-    let n = 1usize << log2_size;
+    let mut total = 0;
+    satd_tiles(a, a_stride, b, b_stride, 1 << log2_size, |_, _, t| {
+        total += t
+    });
+    total
+}
+
+/// Calls `f(row, column, satd)` for every 8x8 tile of an `n` x `n` block (`n` a multiple
+/// of 8), its SATD normalised as in [`satd`], which sums them.
+pub fn satd_tiles(
+    a: &[u8],
+    a_stride: usize,
+    b: &[u8],
+    b_stride: usize,
+    n: usize,
+    mut f: impl FnMut(usize, usize, u32),
+) {
+    let at = |y: usize, x: usize| (&a[y * a_stride + x..], &b[y * b_stride + x..]);
     #[cfg(target_arch = "x86_64")]
     if let (Some(cpu), true) = (avx2(), n >= 16) {
-        let mut total = 0;
         for y in (0..n).step_by(8) {
             for x in (0..n).step_by(16) {
-                let [left, right] = cpu.hadamard8x2(
-                    &a[y * a_stride + x..],
-                    a_stride,
-                    &b[y * b_stride + x..],
-                    b_stride,
-                );
-                total += ((left + 2) >> 2) + ((right + 2) >> 2);
+                let (ta, tb) = at(y, x);
+                let [left, right] = cpu.hadamard8x2(ta, a_stride, tb, b_stride);
+                f(y / 8, x / 8, (left + 2) >> 2);
+                f(y / 8, x / 8 + 1, (right + 2) >> 2);
             }
         }
-        return total;
+        return;
     }
     #[cfg(target_arch = "x86_64")]
     if let Some(cpu) = sse41() {
-        return sum_tiles(n, |y, x| {
-            cpu.hadamard8(
-                &a[y * a_stride + x..],
-                a_stride,
-                &b[y * b_stride + x..],
-                b_stride,
-            )
+        for_each_tile(n, |y, x| {
+            let (ta, tb) = at(y, x);
+            f(
+                y / 8,
+                x / 8,
+                (cpu.hadamard8(ta, a_stride, tb, b_stride) + 2) >> 2,
+            );
         });
+        return;
     }
-    sum_tiles(n, |y, x| {
-        hadamard_sum::<8>(
-            &a[y * a_stride + x..],
-            a_stride,
-            &b[y * b_stride + x..],
-            b_stride,
-        )
-    })
+    for_each_tile(n, |y, x| {
+        let (ta, tb) = at(y, x);
+        f(
+            y / 8,
+            x / 8,
+            (hadamard_sum::<8>(ta, a_stride, tb, b_stride) + 2) >> 2,
+        );
+    });
 }
 
-/// Sum over the 8x8 tiles of an `n` x `n` block of `hadamard8(y, x)`, each normalised.
+/// Calls `f(y, x)` at the top-left sample of each 8x8 tile of an `n` x `n` block.
 #[inline(always)]
-fn sum_tiles(n: usize, hadamard8: impl Fn(usize, usize) -> u32) -> u32 {
-    let mut total = 0;
+fn for_each_tile(n: usize, mut f: impl FnMut(usize, usize)) {
     for y in (0..n).step_by(8) {
         for x in (0..n).step_by(8) {
-            total += (hadamard8(y, x) + 2) >> 2;
+            f(y, x);
         }
     }
-    total
 }
 
 /// Row pairs of a `w` x `h` block.
@@ -268,6 +280,24 @@ mod tests {
                 let b = random_plane(&mut rng, sb * n);
                 assert_eq!(satd(&a, sa, &b, sb, log2), ref_satd(&a, sa, &b, sb, log2));
             }
+        }
+    }
+
+    #[test]
+    fn tiles_are_the_satd_of_each_8x8_tile() {
+        let mut rng = SplitMix64(9);
+        for log2 in 3..=6u32 {
+            let n = 1usize << log2;
+            let (sa, sb) = (n + 5, n + 1);
+            let a = random_plane(&mut rng, sa * n);
+            let b = random_plane(&mut rng, sb * n);
+            let mut seen = vec![false; (n / 8) * (n / 8)];
+            satd_tiles(&a, sa, &b, sb, n, |row, col, t| {
+                let (ta, tb) = (&a[row * 8 * sa + col * 8..], &b[row * 8 * sb + col * 8..]);
+                assert_eq!(t, satd(ta, sa, tb, sb, 3), "n {n} tile ({col}, {row})");
+                assert!(!std::mem::replace(&mut seen[row * (n / 8) + col], true));
+            });
+            assert!(seen.iter().all(|&s| s), "n {n}: every tile once");
         }
     }
 

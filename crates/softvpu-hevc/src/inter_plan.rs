@@ -58,7 +58,9 @@ impl CtuSearch<'_> {
         let (x, y, log2) = (self.ctu_x, self.ctu_y, self.layout.log2_ctb);
         let lambda = self.lambda.satd;
         self.lambda.satd *= PLAN_LAMBDA_SCALE;
+        s.inter.tiles.start(x, y);
         self.plan(&mut plan, s, reference, x, y, log2, 0);
+        s.inter.tiles.stop();
         self.lambda.satd = lambda;
         plan.into_iter()
             .map(|node| match node {

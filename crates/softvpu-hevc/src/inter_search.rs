@@ -7,13 +7,14 @@
 use crate::analysis::{CtuSearch, Prediction, Snapshot, TuScratch};
 use crate::cabac::BitEstimator;
 use crate::cu::{Cu, CuKind, InterCu, MotionCode};
-use crate::dist::{sad, satd, sse};
+use crate::dist::{sad, satd, satd_tiles, sse};
 use crate::intra::{build_references, predict, MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
 use crate::mc::{gather, HalfSamples, Interpolator};
 use crate::mv::{amvp_candidates, merge_candidates, Mv};
 use crate::plane::Plane;
 use crate::scan::ScanOrder;
 use crate::syntax::mvd_component_bits;
+use crate::tile_cache::TileCache;
 
 /// How far (in luma samples) a searched block may lie outside the reference picture.
 const SEARCH_MARGIN: i32 = 80;
@@ -28,6 +29,8 @@ pub(crate) struct InterScratch {
     window: Vec<u8>,
     interp: Interpolator,
     half: HalfSamples,
+    /// Tile SATDs of the CTU being planned.
+    pub(crate) tiles: TileCache,
 }
 
 impl Default for InterScratch {
@@ -38,6 +41,7 @@ impl Default for InterScratch {
             window: Vec::with_capacity(72 * 72),
             interp: Interpolator::default(),
             half: HalfSamples::default(),
+            tiles: TileCache::default(),
         }
     }
 }
@@ -195,10 +199,30 @@ impl CtuSearch<'_> {
         mv: Mv,
     ) -> u32 {
         let n = 1usize << log2;
-        let pred = &mut s.inter.luma[..n * n];
-        s.inter.interp.luma(reference, x, y, n, n, mv, pred);
+        let InterScratch {
+            luma,
+            interp,
+            tiles,
+            ..
+        } = &mut s.inter;
+        if let Some(d) = tiles.get(x, y, n, mv) {
+            return d;
+        }
+        let pred = &mut luma[..n * n];
+        interp.luma(reference, x, y, n, n, mv, pred);
         let src = &self.src.planes[0];
-        satd(&src.data[y * src.stride + x..], src.stride, pred, n, log2)
+        let src_block = &src.data[y * src.stride + x..];
+        if !tiles.wants(x, y, n) {
+            return satd(src_block, src.stride, pred, n, log2);
+        }
+        let (span, mut total) = (n / 8, 0);
+        let mut values = [0u32; 64];
+        satd_tiles(src_block, src.stride, pred, n, n, |row, col, t| {
+            values[row * span + col] = t;
+            total += t;
+        });
+        tiles.put(x, y, n, mv, &values[..span * span]);
+        total
     }
 
     /// Motion-compensated prediction of the whole CU into the inter scratch buffers.

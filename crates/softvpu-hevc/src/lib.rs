@@ -21,6 +21,7 @@ pub mod quant;
 pub mod residual;
 pub mod scan;
 pub mod syntax;
+mod tile_cache;
 pub mod transform;
 mod wavefront;
 #[cfg(target_arch = "x86_64")]
