@@ -346,23 +346,25 @@ fn clip6(v: i32) -> u8 {
 }
 
 /// Copies the `w`x`h` window at (`x`, `y`) of `plane` into `out`, coordinates outside the
-/// plane clamped to its edges.
+/// plane clamped to its edges: each row is its left edge sample repeated, the part inside,
+/// and its right edge sample repeated.
 pub(crate) fn gather(plane: &Plane, x: i32, y: i32, w: usize, h: usize, out: &mut Vec<u8>) {
     out.clear();
-    out.resize(w * h, 0);
+    out.reserve(w * h);
     let (pw, ph) = (plane.width as i32, plane.height as i32);
-    let inside = x >= 0 && x + w as i32 <= pw;
+    let wi = w as i32;
+    let left = (-x).clamp(0, wi);
+    let right = (x + wi - pw).clamp(0, wi - left);
+    let inside = if left + right < wi {
+        (x + left) as usize..(x + wi - right) as usize
+    } else {
+        0..0 // wholly outside
+    };
     for r in 0..h {
-        let sy = (y + r as i32).clamp(0, ph - 1) as usize;
-        let row = plane.row(sy);
-        let dst = &mut out[r * w..][..w];
-        if inside {
-            dst.copy_from_slice(&row[x as usize..][..w]);
-        } else {
-            for (c, d) in dst.iter_mut().enumerate() {
-                *d = row[(x + c as i32).clamp(0, pw - 1) as usize];
-            }
-        }
+        let row = plane.row((y + r as i32).clamp(0, ph - 1) as usize);
+        out.extend(std::iter::repeat_n(row[0], left as usize));
+        out.extend_from_slice(&row[inside.clone()]);
+        out.extend(std::iter::repeat_n(row[row.len() - 1], right as usize));
     }
 }
 
@@ -435,6 +437,34 @@ mod tests {
                             "mv {mv:?} at ({x},{y}) sample ({c},{r})"
                         );
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gather_clamps_every_coordinate_to_the_plane() {
+        let p = noise_plane(24, 16, 5);
+        let mut out = Vec::new();
+        for (x, y, w, h) in [
+            (0, 0, 8, 8),
+            (-5, -3, 16, 8),
+            (20, 12, 16, 8),
+            (-40, 30, 8, 4),
+            (40, -9, 8, 4),
+            (-4, 2, 40, 3),
+        ] {
+            gather(&p, x, y, w, h, &mut out);
+            assert_eq!(out.len(), w * h);
+            for r in 0..h {
+                for c in 0..w {
+                    let sx = (x + c as i32).clamp(0, 23) as usize;
+                    let sy = (y + r as i32).clamp(0, 15) as usize;
+                    assert_eq!(
+                        out[r * w + c],
+                        p.at(sx, sy),
+                        "({x},{y}) {w}x{h} at ({c},{r})"
+                    );
                 }
             }
         }
