@@ -226,6 +226,22 @@ fn is_flat(a: u8, b: u8, mid: u8) -> bool {
 /// `luma` enables the DC / pure horizontal / pure vertical edge filters (for n < 32). Pass
 /// refs through `filter_references` beforehand iff `filter_needed` (luma only).
 pub fn predict(refs: &RefSamples, log2_size: u32, mode: u8, luma: bool, out: &mut [u8]) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(cpu) = crate::cpu::avx2() {
+        return cpu.predict(refs, log2_size, mode, luma, out);
+    }
+    predict_portable(refs, log2_size, mode, luma, out);
+}
+
+/// [`predict`] in portable code (also built for AVX2 by `x86::multiversion`).
+#[inline(always)]
+pub(crate) fn predict_portable(
+    refs: &RefSamples,
+    log2_size: u32,
+    mode: u8,
+    luma: bool,
+    out: &mut [u8],
+) {
     assert!(mode <= 34, "intra mode out of range");
     assert_eq!(
         refs.n,
@@ -241,6 +257,7 @@ pub fn predict(refs: &RefSamples, log2_size: u32, mode: u8, luma: bool, out: &mu
     }
 }
 
+#[inline(always)]
 fn predict_n<const N: usize>(refs: &RefSamples, mode: u8, luma: bool, out: &mut [u8]) {
     let out = &mut out[..N * N];
     let edge_filter = luma && N < 32;
@@ -252,6 +269,7 @@ fn predict_n<const N: usize>(refs: &RefSamples, mode: u8, luma: bool, out: &mut 
 }
 
 /// 8.4.4.2.5.
+#[inline(always)]
 fn planar<const N: usize>(refs: &RefSamples, out: &mut [u8]) {
     let c = 2 * N;
     let shift = N.trailing_zeros() + 1;
@@ -284,6 +302,7 @@ fn planar<const N: usize>(refs: &RefSamples, out: &mut [u8]) {
 }
 
 /// DC part of 8.4.4.2.6, with the luma edge smoothing for n < 32.
+#[inline(always)]
 fn dc<const N: usize>(refs: &RefSamples, edge_filter: bool, out: &mut [u8]) {
     let c = 2 * N;
     let left = &refs.s[c - N..c]; // p[-1][N-1] .. p[-1][0]
@@ -310,6 +329,7 @@ fn dc<const N: usize>(refs: &RefSamples, edge_filter: bool, out: &mut [u8]) {
 /// Horizontal modes (< 18) are the transpose of vertical ones with the roles of the left
 /// column and the top row swapped, so both run the same row-wise kernel: "main" is the
 /// reference line predicted from, "side" the one used to extend it for negative angles.
+#[inline(always)]
 fn angular<const N: usize>(refs: &RefSamples, mode: usize, edge_filter: bool, out: &mut [u8]) {
     let c = 2 * N;
     let s = &refs.s;
@@ -371,6 +391,7 @@ fn angular<const N: usize>(refs: &RefSamples, mode: usize, edge_filter: bool, ou
 
 /// Row r interpolates the reference line `buf` (ref[k] at buf[N + k]) at offset
 /// (r + 1) * angle / 32.
+#[inline(always)]
 fn angular_rows<const N: usize>(buf: &[u8], angle: i32, dst: &mut [u8]) {
     for (r, row) in dst.chunks_exact_mut(N).enumerate() {
         let pos = (r as i32 + 1) * angle;
@@ -635,6 +656,25 @@ mod tests {
             set_p(&mut f, 2 * n - 1, -1, p(r, 2 * n - 1, -1));
         }
         (f, bi)
+    }
+
+    #[test]
+    fn dispatched_build_equals_the_portable_code() {
+        let mut rng = Rng(0x5eed);
+        for log2 in 2..=5u32 {
+            let n = 1usize << log2;
+            for kind in 0..3 {
+                let refs = random_refs(&mut rng, n, kind);
+                for mode in 0..=34u8 {
+                    for luma in [true, false] {
+                        let (mut a, mut b) = (vec![0u8; n * n], vec![1u8; n * n]);
+                        predict(&refs, log2, mode, luma, &mut a);
+                        predict_portable(&refs, log2, mode, luma, &mut b);
+                        assert_eq!(a, b, "{n}x{n} mode {mode} luma {luma} kind {kind}");
+                    }
+                }
+            }
+        }
     }
 
     fn random_refs(rng: &mut Rng, n: usize, kind: u32) -> RefSamples {

@@ -110,6 +110,19 @@ impl Avx2 {
         unsafe { multiversion::dequantize(levels, coeffs, log2, qp) }
     }
 
+    /// [`crate::intra::predict`], built for AVX2.
+    pub(crate) fn predict(
+        self,
+        refs: &crate::intra::RefSamples,
+        log2: u32,
+        mode: u8,
+        luma: bool,
+        out: &mut [u8],
+    ) {
+        // SAFETY: `self` exists only when AVX2 was detected.
+        unsafe { multiversion::predict(refs, log2, mode, luma, out) }
+    }
+
     /// [`crate::transform::inverse`], built for AVX2.
     pub(crate) fn inverse(self, coeffs: &[i32], residual: &mut [i16], log2: u32, dst: bool) {
         // SAFETY: `self` exists only when AVX2 was detected.

@@ -36,3 +36,16 @@ pub(super) unsafe fn quantize(
 pub(super) unsafe fn dequantize(levels: &[i32], coeffs: &mut [i32], log2: u32, qp: i32) {
     crate::quant::dequantize_portable(levels, coeffs, log2, qp);
 }
+
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn predict(
+    refs: &crate::intra::RefSamples,
+    log2: u32,
+    mode: u8,
+    luma: bool,
+    out: &mut [u8],
+) {
+    crate::intra::predict_portable(refs, log2, mode, luma, out);
+}
