@@ -72,6 +72,13 @@ impl EdgeStrengths {
         }
     }
 
+    /// Every bS and QpY back to 0, as [`EdgeStrengths::new`] leaves them.
+    pub fn clear(&mut self) {
+        self.ver.fill(0);
+        self.hor.fill(0);
+        self.qp.fill(0);
+    }
+
     pub fn width(&self) -> usize {
         self.width
     }

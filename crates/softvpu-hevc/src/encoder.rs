@@ -1,5 +1,7 @@
 //! Picture-level encoding: source padding, the CTU loop, deblocking, NAL packaging.
 
+use std::sync::Arc;
+
 use softvpu_core::Frame;
 
 use crate::analysis::{InterRef, Preset};
@@ -10,7 +12,7 @@ use crate::md5::Md5;
 use crate::params::{self, SliceKind, StreamParams};
 use crate::plane::Yuv;
 use crate::syntax::PictureLayout;
-use crate::wavefront::{self, CodedRows, Progress};
+use crate::wavefront::{self, CodedRows, Progress, RowBuffers};
 use crate::zscan::Availability;
 
 /// Stream settings fixed for the life of an encoder.
@@ -66,7 +68,8 @@ pub struct CodedPicture {
     pub qp_mean: f64,
     pub qp_max: i32,
     /// The decoder's output picture at the coded size (crop to the input size to display).
-    pub recon: Yuv,
+    /// Shared with the encoder, which predicts the next picture from it.
+    pub recon: Arc<Yuv>,
     pub stats: PictureStats,
 }
 
@@ -167,7 +170,7 @@ impl PictureStats {
 /// The last reconstructed picture and its decisions, which the next P picture predicts from.
 #[derive(Debug)]
 struct Reference {
-    pic: Yuv,
+    pic: Arc<Yuv>,
     map: BlockMap,
     /// Picture order count of the next picture.
     next_poc: u32,
@@ -183,6 +186,11 @@ pub struct HevcEncoder {
     /// Pictures coded since the last IDR.
     since_idr: u32,
     force_idr: bool,
+    /// Memory kept from picture to picture: the source at the coded size, the workers'
+    /// buffers, and the last reference's picture and block map once nothing else holds them.
+    src: Yuv,
+    pool: Vec<RowBuffers>,
+    spare: Option<(Yuv, BlockMap)>,
 }
 
 impl HevcEncoder {
@@ -195,6 +203,7 @@ impl HevcEncoder {
             settings.bitrate_kbps,
         );
         let avail = Availability::new(params.coded_width, params.coded_height, params.log2_ctb);
+        let src = Yuv::new(params.coded_width, params.coded_height);
         Self {
             settings,
             params,
@@ -202,6 +211,17 @@ impl HevcEncoder {
             reference: None,
             since_idr: 0,
             force_idr: false,
+            src,
+            pool: Vec::new(),
+            spare: None,
+        }
+    }
+
+    /// Keeps a reference no longer needed as the next picture's buffers, unless the picture
+    /// is still held elsewhere (a caller's [`CodedPicture::recon`]).
+    fn recycle(&mut self, old: Reference) {
+        if let Ok(pic) = Arc::try_unwrap(old.pic) {
+            self.spare = Some((pic, old.map));
         }
     }
 
@@ -236,13 +256,16 @@ impl HevcEncoder {
         let qp = qp.clamp(0, 51);
         let idr = self.next_is_idr();
         if idr {
-            self.reference = None;
+            if let Some(old) = self.reference.take() {
+                self.recycle(old);
+            }
             self.since_idr = 0;
             self.force_idr = false;
         }
         let poc = self.reference.as_ref().map_or(0, |r| r.next_poc);
         let p = &self.params;
-        let src = pad_frame(frame, p.coded_width, p.coded_height);
+        pad_frame(frame, &mut self.src);
+        let src = &self.src;
         let layout = PictureLayout {
             width: p.coded_width,
             height: p.coded_height,
@@ -256,7 +279,7 @@ impl HevcEncoder {
             map: &r.map,
         });
         let job = wavefront::Picture {
-            src: &src,
+            src,
             layout,
             reference,
             slice_qp: qp,
@@ -265,13 +288,21 @@ impl HevcEncoder {
         };
         let CodedRows {
             substreams,
-            mut rec,
-            map,
-            edges,
+            mut buffers,
             stats,
             qps,
-        } = wavefront::code_rows(&job, self.settings.threads);
-        deblock(&mut rec, &edges, &DeblockParams::default());
+        } = wavefront::code_rows(&job, self.settings.threads, &mut self.pool);
+        deblock(&mut buffers.rec, &buffers.edges, &DeblockParams::default());
+        // The picture and its block map become the reference; the buffers take the last
+        // reference's in their place.
+        let (w, h) = (p.coded_width, p.coded_height);
+        let (spare_rec, spare_map) = self
+            .spare
+            .take()
+            .unwrap_or_else(|| (Yuv::new(w, h), BlockMap::new(w, h)));
+        let rec = std::mem::replace(&mut buffers.rec, spare_rec);
+        let map = std::mem::replace(&mut buffers.map, spare_map);
+        self.pool.push(buffers);
 
         let mut data = Vec::new();
         let slice_kind = if idr {
@@ -309,11 +340,15 @@ impl HevcEncoder {
             );
         }
         self.since_idr += 1;
-        self.reference = Some(Reference {
-            pic: rec.clone(),
+        let rec = Arc::new(rec);
+        let last = self.reference.replace(Reference {
+            pic: Arc::clone(&rec),
             map,
             next_poc: poc + 1,
         });
+        if let Some(old) = last {
+            self.recycle(old);
+        }
         CodedPicture {
             data,
             keyframe: idr,
@@ -328,8 +363,8 @@ impl HevcEncoder {
 }
 
 /// The source at the coded size, right and bottom edges replicated.
-fn pad_frame(frame: &Frame<'_>, width: usize, height: usize) -> Yuv {
-    let mut yuv = Yuv::new(width, height);
+fn pad_frame(frame: &Frame<'_>, yuv: &mut Yuv) {
+    let (width, height) = (yuv.width(), yuv.height());
     let (fw, fh) = (frame.width() as usize, frame.height() as usize);
     let [y, u, v] = &mut yuv.planes;
     for r in 0..height {
@@ -349,7 +384,6 @@ fn pad_frame(frame: &Frame<'_>, width: usize, height: usize) -> Yuv {
             dv[i] = src[2 * k + 1];
         }
     }
-    yuv
 }
 
 /// MD5 of each reconstructed plane at the coded size, as the picture-hash SEI defines it.

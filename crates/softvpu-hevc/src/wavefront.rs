@@ -35,11 +35,55 @@ pub(crate) struct Picture<'a> {
 pub(crate) struct CodedRows {
     /// The CABAC substream of every CTU row, each byte-aligned.
     pub substreams: Vec<Vec<u8>>,
+    /// The picture's reconstruction, block map and edges (the first worker's buffers).
+    pub buffers: RowBuffers,
+    pub stats: PictureStats,
+    pub qps: QpSummary,
+}
+
+/// What a worker codes into, kept from picture to picture: a picture's worth of fresh,
+/// zeroed memory per worker per picture cost more than the deblocking filter.
+pub(crate) struct RowBuffers {
     pub rec: Yuv,
     pub map: BlockMap,
     pub edges: EdgeStrengths,
-    pub stats: PictureStats,
-    pub qps: QpSummary,
+    levels: CtuLevels,
+    scratch: Box<TuScratch>,
+}
+
+impl std::fmt::Debug for RowBuffers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowBuffers")
+            .field("width", &self.rec.width())
+            .field("height", &self.rec.height())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RowBuffers {
+    pub fn new(width: usize, height: usize) -> Self {
+        Self {
+            rec: Yuv::new(width, height),
+            map: BlockMap::new(width, height),
+            edges: EdgeStrengths::new(width, height),
+            levels: CtuLevels::default(),
+            scratch: TuScratch::new(),
+        }
+    }
+
+    /// Buffers for a `width` x `height` picture from `pool`, or new ones. What a picture
+    /// reads of them it has written first (the block map and the reconstruction only where
+    /// available), but for the edge strengths, which are cleared.
+    fn take(pool: &mut Vec<RowBuffers>, width: usize, height: usize) -> Self {
+        let fits = |b: &RowBuffers| b.rec.width() == width && b.rec.height() == height;
+        match pool.pop().filter(fits) {
+            Some(mut b) => {
+                b.edges.clear();
+                b
+            }
+            None => Self::new(width, height),
+        }
+    }
 }
 
 /// The lowest, highest and area-weighted mean of the CTU QPs.
@@ -136,11 +180,7 @@ struct CtuDone {
 struct Worker<'a> {
     job: &'a Picture<'a>,
     records: &'a [AtomicU64],
-    rec: Yuv,
-    map: BlockMap,
-    edges: EdgeStrengths,
-    levels: CtuLevels,
-    scratch: Box<TuScratch>,
+    bufs: RowBuffers,
     stats: PictureStats,
     qps: QpSummary,
     /// The contexts the next row starts from.
@@ -149,20 +189,21 @@ struct Worker<'a> {
     rows: Vec<(usize, Vec<u8>)>,
 }
 
-/// Codes every CTU row of `job` on `threads` workers.
-pub(crate) fn code_rows(job: &Picture<'_>, threads: usize) -> CodedRows {
+/// Codes every CTU row of `job` on `threads` workers, with buffers from `pool` (the first
+/// worker's come back in [`CodedRows`], the others' go back to `pool`).
+pub(crate) fn code_rows(
+    job: &Picture<'_>,
+    threads: usize,
+    pool: &mut Vec<RowBuffers>,
+) -> CodedRows {
     let (w, h) = (job.layout.width, job.layout.height);
     let (cols, rows) = ctb_grid(&job.layout);
     let records: Vec<AtomicU64> = (0..cols * rows).map(|_| AtomicU64::new(0)).collect();
     let threads = threads.clamp(1, rows);
-    let new_worker = || Worker {
+    let mut new_worker = || Worker {
         job,
         records: &records,
-        rec: Yuv::new(w, h),
-        map: BlockMap::new(w, h),
-        edges: EdgeStrengths::new(w, h),
-        levels: CtuLevels::default(),
-        scratch: TuScratch::new(),
+        bufs: RowBuffers::take(pool, w, h),
         stats: PictureStats::default(),
         qps: QpSummary::new(),
         synced: None,
@@ -200,7 +241,7 @@ pub(crate) fn code_rows(job: &Picture<'_>, threads: usize) -> CodedRows {
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    assemble(workers, &job.layout)
+    assemble(workers, &job.layout, pool)
 }
 
 /// Picture size in CTBs.
@@ -209,23 +250,29 @@ fn ctb_grid(layout: &PictureLayout<'_>) -> (usize, usize) {
     (layout.width.div_ceil(ctb), layout.height.div_ceil(ctb))
 }
 
-/// Joins the workers' rows into one picture.
-fn assemble(mut workers: Vec<Worker<'_>>, layout: &PictureLayout<'_>) -> CodedRows {
+/// Joins the workers' rows into the first one's picture; returns the others' buffers to
+/// `pool`.
+fn assemble(
+    mut workers: Vec<Worker<'_>>,
+    layout: &PictureLayout<'_>,
+    pool: &mut Vec<RowBuffers>,
+) -> CodedRows {
     let (_, rows) = ctb_grid(layout);
     let ctb = 1usize << layout.log2_ctb;
     let mut first = workers.remove(0);
     for other in &workers {
         for &(row, _) in &other.rows {
             let band = row * ctb..((row + 1) * ctb).min(layout.height);
-            first.rec.copy_rows(&other.rec, band.clone());
-            first.map.copy_rows(&other.map, band.clone());
-            first.edges.copy_rows(&other.edges, band);
+            first.bufs.rec.copy_rows(&other.bufs.rec, band.clone());
+            first.bufs.map.copy_rows(&other.bufs.map, band.clone());
+            first.bufs.edges.copy_rows(&other.bufs.edges, band);
         }
         first.stats.accumulate(&other.stats);
         first.qps.merge(&other.qps);
     }
     for other in workers {
         first.rows.extend(other.rows);
+        pool.push(other.bufs);
     }
     first.into_rows(rows)
 }
@@ -236,9 +283,7 @@ impl Worker<'_> {
         debug_assert_eq!(self.rows.len(), rows);
         CodedRows {
             substreams: self.rows.into_iter().map(|r| r.1).collect(),
-            rec: self.rec,
-            map: self.map,
-            edges: self.edges,
+            buffers: self.bufs,
             stats: self.stats,
             qps: self.qps,
         }
@@ -318,9 +363,9 @@ impl Worker<'_> {
         let (ctu_x, ctu_y) = (col << log2_ctb, row << log2_ctb);
         let nodes = CtuSearch {
             src: job.src,
-            rec: &mut self.rec,
-            map: &mut self.map,
-            levels: &mut self.levels,
+            rec: &mut self.bufs.rec,
+            map: &mut self.bufs.map,
+            levels: &mut self.bufs.levels,
             layout: job.layout,
             ctu_x,
             ctu_y,
@@ -329,12 +374,12 @@ impl Worker<'_> {
             reference: job.reference,
             preset: job.preset,
         }
-        .run(&mut self.scratch);
+        .run(&mut self.bufs.scratch);
         let pending_delta = Cell::new(Some(qp - predicted));
         CtuSyntax {
             layout: job.layout,
-            map: &self.map,
-            levels: &self.levels,
+            map: &self.bufs.map,
+            levels: &self.bufs.levels,
             ctu_x,
             ctu_y,
             qp_delta: Some(&pending_delta),
@@ -345,9 +390,9 @@ impl Worker<'_> {
             coded: qp,
         };
         let last = mark_edges(
-            &mut self.edges,
-            &mut self.map,
-            &self.levels,
+            &mut self.bufs.edges,
+            &mut self.bufs.map,
+            &self.bufs.levels,
             &nodes,
             (ctu_x, ctu_y),
             qps,
@@ -369,7 +414,7 @@ impl Worker<'_> {
 
     fn done(&self, col: usize, row: usize, contexts: Option<Box<Contexts>>) -> CtuDone {
         let (x, y, w, h) = self.ctu_rect(col, row);
-        let [luma, cb, cr] = &self.rec.planes;
+        let [luma, cb, cr] = &self.bufs.rec.planes;
         CtuDone {
             col,
             rec: [
@@ -377,7 +422,7 @@ impl Worker<'_> {
                 cb.rect(x / 2, y / 2, w / 2, h / 2),
                 cr.rect(x / 2, y / 2, w / 2, h / 2),
             ],
-            blocks: self.map.rect(x, y, w, h),
+            blocks: self.bufs.map.rect(x, y, w, h),
             contexts,
         }
     }
@@ -390,9 +435,9 @@ impl Worker<'_> {
             } else {
                 (x / 2, y / 2, w / 2)
             };
-            self.rec.planes[c].put_rect(px, py, pw, rect);
+            self.bufs.rec.planes[c].put_rect(px, py, pw, rect);
         }
-        self.map.put_rect(x, y, w, &done.blocks);
+        self.bufs.map.put_rect(x, y, w, &done.blocks);
         if done.contexts.is_some() {
             self.synced = done.contexts;
         }
