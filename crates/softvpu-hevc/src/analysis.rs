@@ -221,13 +221,12 @@ impl CtuSearch<'_> {
         // Intra CUs stop at 32x32: a 64x64 intra CU is four 32x32 transforms anyway.
         if !inside || (log2 > 5 && self.reference.is_none()) {
             nodes.push(Node::Split);
-            let mut cost = if inside {
+            let flag = if inside {
                 self.split_flag_cost(x, y, log2, depth, true)
             } else {
                 0.0
             };
-            cost += self.decide_children(nodes, s, x, y, log2, depth);
-            return cost;
+            return self.decide_children(nodes, s, (x, y, log2, depth), flag, f64::INFINITY);
         }
         let (leaf_cost, cu, coded) = if self.reference.is_some() {
             self.best_cu_p(s, x, y, log2, depth)
@@ -247,8 +246,8 @@ impl CtuSearch<'_> {
         let saved = self.snapshot(x, y, size);
         let mark = nodes.len();
         nodes.push(Node::Split);
-        let split_cost = self.split_flag_cost(x, y, log2, depth, true)
-            + self.decide_children(nodes, s, x, y, log2, depth);
+        let flag = self.split_flag_cost(x, y, log2, depth, true);
+        let split_cost = self.decide_children(nodes, s, (x, y, log2, depth), flag, leaf_cost);
         if split_cost < leaf_cost {
             return split_cost;
         }
@@ -259,18 +258,26 @@ impl CtuSearch<'_> {
         leaf_cost
     }
 
+    /// The cost of splitting the square (`x`, `y`, `log2`, `depth`): `flag` (the split
+    /// flag's) plus the best coding of each quadrant, deciding them in turn. Stops once the
+    /// cost reaches `to_beat` (the unsplit CU's): the split has lost whatever the rest cost
+    /// (costs are not negative), and the caller undoes the quadrants.
     fn decide_children(
         &mut self,
         nodes: &mut Vec<Node>,
         s: &mut TuScratch,
-        x: usize,
-        y: usize,
-        log2: u32,
-        depth: u8,
+        (x, y, log2, depth): (usize, usize, u32, u8),
+        flag: f64,
+        to_beat: f64,
     ) -> f64 {
-        self.quadrants(x, y, log2)
-            .map(|(cx, cy)| self.decide(nodes, s, cx, cy, log2 - 1, depth + 1))
-            .sum()
+        let mut children = 0.0;
+        for (cx, cy) in self.quadrants(x, y, log2) {
+            children += self.decide(nodes, s, cx, cy, log2 - 1, depth + 1);
+            if flag + children >= to_beat {
+                break;
+            }
+        }
+        flag + children
     }
 
     /// The positions of the four quadrants of the square at (`x`, `y`) that start inside

@@ -90,7 +90,8 @@ impl CtuSearch<'_> {
         let inside = x + size <= self.layout.width && y + size <= self.layout.height;
         if !inside {
             nodes.push(Planned::Split);
-            return self.plan_children(nodes, s, reference, x, y, log2, depth);
+            let square = (x, y, log2, depth);
+            return self.plan_children(nodes, s, reference, square, 0.0, f64::INFINITY);
         }
         let (cost, cu, searched, try_inter) = self.plan_cu(s, reference, x, y, log2);
         self.mark_cu(&cu, depth);
@@ -117,8 +118,9 @@ impl CtuSearch<'_> {
         let leaf_cost = cost + flag_cost(self, false);
         let mark = nodes.len();
         nodes.push(Planned::Split);
+        let flag = flag_cost(self, true);
         let split_cost =
-            flag_cost(self, true) + self.plan_children(nodes, s, reference, x, y, log2, depth);
+            self.plan_children(nodes, s, reference, (x, y, log2, depth), flag, leaf_cost);
         if split_cost < leaf_cost {
             return split_cost;
         }
@@ -128,20 +130,25 @@ impl CtuSearch<'_> {
         leaf_cost
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// The planned cost of splitting the square: `flag` plus each quadrant's plan, stopping
+    /// once it reaches `to_beat` (as `CtuSearch::decide_children` does).
     fn plan_children(
         &mut self,
         nodes: &mut Vec<Planned>,
         s: &mut TuScratch,
         reference: InterRef<'_>,
-        x: usize,
-        y: usize,
-        log2: u32,
-        depth: u8,
+        (x, y, log2, depth): (usize, usize, u32, u8),
+        flag: f64,
+        to_beat: f64,
     ) -> f64 {
-        self.quadrants(x, y, log2)
-            .map(|(cx, cy)| self.plan(nodes, s, reference, cx, cy, log2 - 1, depth + 1))
-            .sum()
+        let mut children = 0.0;
+        for (cx, cy) in self.quadrants(x, y, log2) {
+            children += self.plan(nodes, s, reference, cx, cy, log2 - 1, depth + 1);
+            if flag + children >= to_beat {
+                break;
+            }
+        }
+        flag + children
     }
 
     /// The cheapest prediction of one CU by SATD: the best merge candidate, the whole-sample
