@@ -110,20 +110,13 @@ fn code_sized<S: BinSink, const SUB_BLOCKS: usize>(
         }
         let prev_csbf = usize::from(right) | (usize::from(below) << 1);
         let first = if i == last_sb { last_pos } else { 16 };
-        let sig = SigContext {
-            log2,
-            chroma,
-            order,
-            prev_csbf,
-            sub_block_is_dc: i == 0,
-        };
+        let incs = sig_ctx_incs(log2, chroma, order, prev_csbf, i == 0);
         for n in (0..first).rev() {
             if n == 0 && infer_dc {
                 break;
             }
             let s = (block.mask >> n) & 1;
-            let (xc, yc) = c_pos[n];
-            let inc = sig.ctx_inc((xs << 2) + usize::from(xc), (ys << 2) + usize::from(yc));
+            let inc = usize::from(incs[n]);
             sink.bin(&mut ctx.sig_coeff_flag[inc], u32::from(s));
             if s == 1 {
                 infer_dc = false;
@@ -180,6 +173,59 @@ fn last_prefix(v: u32) -> u32 {
         let msb = 31 - v.leading_zeros();
         2 * msb + ((v >> (msb - 1)) & 1)
     }
+}
+
+/// sig_coeff_flag context increments of a sub-block by scan position, for every case of
+/// [`SigContext`] (block size 4x4, 8x8 or larger; luma or chroma; scan order;
+/// prev_csbf; first sub-block or not), worked out once from [`SigContext::ctx_inc`].
+type SigTable = [[u8; 16]; 144];
+
+fn sig_ctx_incs(
+    log2: u32,
+    chroma: bool,
+    order: ScanOrder,
+    prev_csbf: usize,
+    sub_block_is_dc: bool,
+) -> &'static [u8; 16] {
+    static TABLE: std::sync::OnceLock<Box<SigTable>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = Box::new([[0u8; 16]; 144]);
+        for (i, incs) in t.iter_mut().enumerate() {
+            let (log2, chroma, order, prev_csbf, dc) = sig_case(i);
+            let sig = SigContext {
+                log2,
+                chroma,
+                order,
+                prev_csbf,
+                sub_block_is_dc: dc,
+            };
+            // Any sub-block but the first lies away from the block's DC position (a 4x4
+            // block has only the one).
+            let xs = if dc || log2 == 2 { 0 } else { 4 };
+            for (inc, &(xc, yc)) in incs.iter_mut().zip(coeff_scan(order)) {
+                *inc = sig.ctx_inc(xs + usize::from(xc), usize::from(yc)) as u8;
+            }
+        }
+        t
+    });
+    let size = (log2.clamp(2, 4) - 2) as usize;
+    let i = (((usize::from(chroma) * 3 + size) * 3 + order as usize) * 4 + prev_csbf) * 2
+        + usize::from(sub_block_is_dc);
+    &table[i]
+}
+
+/// The case of [`SigTable`] row `i`.
+fn sig_case(i: usize) -> (u32, bool, ScanOrder, usize, bool) {
+    let dc = i % 2 == 1;
+    let prev_csbf = (i / 2) % 4;
+    let order = [
+        ScanOrder::Diagonal,
+        ScanOrder::Horizontal,
+        ScanOrder::Vertical,
+    ][(i / 8) % 3];
+    let log2 = 2 + ((i / 24) % 3) as u32;
+    let chroma = i / 72 == 1;
+    (log2, chroma, order, prev_csbf, dc)
 }
 
 /// Inputs of the sig_coeff_flag context choice that are fixed for a sub-block.
@@ -365,6 +411,49 @@ fn code_remaining<S: BinSink>(sink: &mut S, value: u32, rice: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sig_table_gives_each_sub_block_its_contexts() {
+        let orders = [
+            ScanOrder::Diagonal,
+            ScanOrder::Horizontal,
+            ScanOrder::Vertical,
+        ];
+        for log2 in 2..=5u32 {
+            // Sub-blocks of the block: the first, and others in its first row and column
+            // and inside it.
+            let last = (1usize << (log2 - 2)) - 1;
+            for (xs, ys) in [(0, 0), (last, 0), (0, last), (last, last)] {
+                for chroma in [false, true] {
+                    for order in orders {
+                        for prev_csbf in 0..4 {
+                            let dc = (xs, ys) == (0, 0);
+                            let sig = SigContext {
+                                log2,
+                                chroma,
+                                order,
+                                prev_csbf,
+                                sub_block_is_dc: dc,
+                            };
+                            let incs = sig_ctx_incs(log2, chroma, order, prev_csbf, dc);
+                            for (n, &(xc, yc)) in coeff_scan(order).iter().enumerate() {
+                                let want = sig.ctx_inc(
+                                    (xs << 2) + usize::from(xc),
+                                    (ys << 2) + usize::from(yc),
+                                );
+                                assert_eq!(
+                                    usize::from(incs[n]),
+                                    want,
+                                    "log2 {log2} sub-block ({xs},{ys}) chroma {chroma} \
+                                     {order:?} prev {prev_csbf} position {n}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn last_prefix_matches_the_group_table() {
