@@ -148,7 +148,13 @@ pub fn hide_signs(
         scale: QUANT_SCALE[qp as usize % 6],
     };
     let mut seen_last = false;
+    let n = 1usize << log2_size;
     for &sb in sub_block_scan(log2_size - 2, order).iter().rev() {
+        // Most sub-blocks are empty: look at their four rows before listing positions.
+        let corner = 4 * usize::from(sb.1) * n + 4 * usize::from(sb.0);
+        if (0..4).all(|r| levels[corner + r * n..][..4].iter().all(|&v| v == 0)) {
+            continue;
+        }
         let pos = sub_block_positions(log2_size, sb, order);
         let Some((first, last)) = sig_range(levels, &pos) else {
             continue;
