@@ -332,10 +332,10 @@ fn forward_2d_lanes<const N: usize, K: ForwardPass<N>>(
     log2_size: u32,
 ) {
     let (residual, coeffs) = (&residual[..N * N], &mut coeffs[..N * N]);
-    // t[y][u]: horizontal frequency u of row y.
-    let mut t = [[0i32; N]; N];
+    // The row pass leaves horizontal frequency u of row y at coeffs[y * N + u]; the column
+    // pass reads eight columns of it whole before it writes them.
     let shift1 = log2_size - 1;
-    for (t_y, src) in t.iter_mut().zip(residual.chunks_exact(N)) {
+    for (t_y, src) in coeffs.chunks_exact_mut(N).zip(residual.chunks_exact(N)) {
         let line: [i32; N] = std::array::from_fn(|i| i32::from(src[i]));
         for (o, v) in t_y.iter_mut().zip(K::apply(&line)) {
             *o = round_shift(v, shift1);
@@ -343,7 +343,8 @@ fn forward_2d_lanes<const N: usize, K: ForwardPass<N>>(
     }
     let shift2 = log2_size + 6;
     for u0 in (0..N).step_by(LANES) {
-        let lines: [Lanes; N] = std::array::from_fn(|y| std::array::from_fn(|l| t[y][u0 + l]));
+        let lines: [Lanes; N] =
+            std::array::from_fn(|y| std::array::from_fn(|l| coeffs[y * N + u0 + l]));
         for (row, o) in coeffs.chunks_exact_mut(N).zip(K::apply(&lines)) {
             for (c, v) in row[u0..u0 + LANES].iter_mut().zip(o) {
                 *c = round_shift(v, shift2);
