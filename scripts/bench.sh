@@ -16,6 +16,8 @@ FRAMES=${1:-60}
 shift || true
 CLIPS=("${@:-pan_path}")
 THREADS=$(nproc)
+# MJPEG passes over the clip: a 60-frame pass takes a tenth of a second, too short to time.
+MJPEG_REPS=${MJPEG_REPS:-10}
 OUT=target/bench
 mkdir -p "$OUT" target/tools
 cargo build --release -q -p softvpu-cli
@@ -69,8 +71,8 @@ for clip in "${CLIPS[@]}"; do
     x265_run "$clip" qp32 "$preset" --qp 32 --ipratio 1
   done
   for q in 75 90; do
-    ours=$(target/release/examples/encode_clip mjpeg "$OUT/$clip.nv12" 1920x1080 "q=$q" "$THREADS" 1)
-    theirs=$(target/tools/tjhelper bench 1920 1080 "$q" "$THREADS" "$OUT/$clip.nv12" 1)
+    ours=$(target/release/examples/encode_clip mjpeg "$OUT/$clip.nv12" 1920x1080 "q=$q" "$THREADS" "$MJPEG_REPS")
+    theirs=$(target/tools/tjhelper bench 1920 1080 "$q" "$THREADS" "$OUT/$clip.nv12" "$MJPEG_REPS")
     for who in softvpu libjpeg-turbo; do
       line=$ours; [ "$who" = softvpu ] || line=$theirs
       fps=$(echo "$line" | field fps); bytes=$(echo "$line" | field bytes_per_frame)
