@@ -536,15 +536,9 @@ impl CtuSearch<'_> {
             steps = &[1];
         }
         for &step in steps {
-            let centre = mv;
-            for &(ox, oy) in &SQUARE {
-                let cand = Mv::new(centre.x + ox as i16 * step, centre.y + oy as i16 * step);
-                let c = self.motion_cost(s, reference, x, y, log2, amvp, cand);
-                if c < cost {
-                    cost = c;
-                    mv = cand;
-                }
-            }
+            (mv, cost) = best_around((mv, cost), step, |cand, _| {
+                self.motion_cost(s, reference, x, y, log2, amvp, cand)
+            });
         }
         (mv, cost)
     }
@@ -560,7 +554,7 @@ impl CtuSearch<'_> {
         y: usize,
         log2: u32,
         amvp: &[Mv; 2],
-        (centre, mut cost): (Mv, f64),
+        (centre, cost): (Mv, f64),
     ) -> (Mv, f64) {
         let sc = &mut s.inter;
         let n = 1usize << log2;
@@ -568,18 +562,11 @@ impl CtuSearch<'_> {
             .half_samples(&reference.planes[0], (x, y), n, centre, &mut sc.half);
         let src = &self.src.planes[0];
         let src_block = &src.data[y * src.stride + x..];
-        let mut mv = centre;
-        for &(ox, oy) in &SQUARE {
-            let cand = Mv::new(centre.x + ox as i16 * 2, centre.y + oy as i16 * 2);
+        best_around((centre, cost), 2, |cand, (ox, oy)| {
             let (pred, stride) = sc.half.block(ox, oy);
             let d = satd(src_block, src.stride, pred, stride, log2);
-            let c = f64::from(d) + self.lambda.satd * f64::from(mv_bits(cand, amvp));
-            if c < cost {
-                cost = c;
-                mv = cand;
-            }
-        }
-        (mv, cost)
+            f64::from(d) + self.lambda.satd * f64::from(mv_bits(cand, amvp))
+        })
     }
 
     /// SATD of the prediction with `mv` plus λ times the bits of signalling it by AMVP.
@@ -674,6 +661,24 @@ pub(crate) fn amvp_code(mv: Mv, amvp: &[Mv; 2]) -> MotionCode {
         mvp_idx,
         mvd: mv.minus(amvp[usize::from(mvp_idx)]),
     }
+}
+
+/// The cheapest of `centre` (costing `cost`) and its eight neighbours `step` quarter
+/// samples away, each priced by `price(vector, its offset in steps)`; ties keep the first.
+fn best_around(
+    (centre, mut cost): (Mv, f64),
+    step: i16,
+    mut price: impl FnMut(Mv, (i32, i32)) -> f64,
+) -> (Mv, f64) {
+    let mut best = centre;
+    for &(ox, oy) in &SQUARE {
+        let cand = Mv::new(centre.x + ox as i16 * step, centre.y + oy as i16 * step);
+        let c = price(cand, (ox, oy));
+        if c < cost {
+            (best, cost) = (cand, c);
+        }
+    }
+    (best, cost)
 }
 
 /// Bits to signal `mv` through the cheaper AMVP predictor (including mvp_l0_flag).
