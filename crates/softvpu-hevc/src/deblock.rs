@@ -4,6 +4,8 @@
 //! [`EdgeStrengths`]; [`deblock`] then filters the reconstructed picture exactly as a decoder
 //! does: every vertical edge of the picture first, then every horizontal edge of the result.
 
+use std::ops::Range;
+
 use crate::plane::{Plane, Yuv};
 
 /// β′ by Q = 0..=51 (Table 8-12).
@@ -176,18 +178,61 @@ pub struct DeblockParams {
 
 /// Filters `pic` in place; `edges` must describe a picture of exactly `pic`'s luma size.
 pub fn deblock(pic: &mut Yuv, edges: &EdgeStrengths, params: &DeblockParams) {
+    deblock_band(pic, edges, params, 0..pic.height());
+}
+
+/// Filters the band of luma rows `rows` (whole multiples of 8): its vertical edges, then
+/// its horizontal edges but the one on its top row, which [`deblock_band_top`] filters once
+/// the band above is done too. A horizontal edge reads and writes at most four rows on
+/// each side, so the edges inside a band touch no other band's rows, and the order of
+/// the bands does not matter (8.7.2 only asks that every vertical edge around a
+/// horizontal one be filtered first).
+pub fn deblock_band(
+    pic: &mut Yuv,
+    edges: &EdgeStrengths,
+    params: &DeblockParams,
+    rows: Range<usize>,
+) {
+    check_size(pic, edges);
+    let inner = (rows.start + 8).min(rows.end)..rows.end;
+    for (dir, ys) in [(Dir::Vertical, rows), (Dir::Horizontal, inner)] {
+        filter_planes(pic, edges, params, dir, ys);
+    }
+}
+
+/// Filters the horizontal edge on luma row `y` (a multiple of 8, not 0), after
+/// [`deblock_band`] has filtered the bands above and below it.
+pub fn deblock_band_top(pic: &mut Yuv, edges: &EdgeStrengths, params: &DeblockParams, y: usize) {
+    check_size(pic, edges);
+    filter_planes(pic, edges, params, Dir::Horizontal, y..y + 1);
+}
+
+fn check_size(pic: &Yuv, edges: &EdgeStrengths) {
     assert!(
         pic.width() == edges.width && pic.height() == edges.height,
         "edge map does not match the picture size"
     );
+}
+
+/// The `dir` edges of every plane whose first q-side luma row lies in `ys`.
+fn filter_planes(
+    pic: &mut Yuv,
+    edges: &EdgeStrengths,
+    params: &DeblockParams,
+    dir: Dir,
+    ys: Range<usize>,
+) {
     let offsets = [params.cb_qp_offset, params.cr_qp_offset];
-    // The horizontal pass must see the output of the whole vertical pass (8.7.2).
-    for dir in [Dir::Vertical, Dir::Horizontal] {
-        let [luma, cb, cr] = &mut pic.planes;
-        luma_pass(luma, edges, params, dir);
-        for (plane, &offset) in [cb, cr].into_iter().zip(&offsets) {
-            chroma_pass(plane, edges, params.tc_offset_div2, offset, dir);
-        }
+    let [luma, cb, cr] = &mut pic.planes;
+    luma_pass(luma, edges, params, dir, ys.clone());
+    for (plane, &offset) in [cb, cr].into_iter().zip(&offsets) {
+        chroma_pass(
+            plane,
+            edges,
+            (params.tc_offset_div2, offset),
+            dir,
+            ys.clone(),
+        );
     }
 }
 
@@ -198,14 +243,21 @@ enum Dir {
     Horizontal,
 }
 
-fn luma_pass(plane: &mut Plane, edges: &EdgeStrengths, params: &DeblockParams, dir: Dir) {
-    let (w, h) = (edges.width, edges.height);
+/// Edges of `dir` whose first q-side row is in `ys`.
+fn luma_pass(
+    plane: &mut Plane,
+    edges: &EdgeStrengths,
+    params: &DeblockParams,
+    dir: Dir,
+    ys: Range<usize>,
+) {
+    let w = edges.width;
     // The picture's left and top borders (x = 0 / y = 0) are never filtered.
-    let (x_first, x_step, y_first, y_step) = match dir {
-        Dir::Vertical => (8, 8, 0, 4),
-        Dir::Horizontal => (0, 4, 8, 8),
+    let (x_first, x_step, y_step) = match dir {
+        Dir::Vertical => (8, 8, 4),
+        Dir::Horizontal => (0, 4, 8),
     };
-    for y in (y_first..h).step_by(y_step) {
+    for y in grid(ys, y_step, dir) {
         for x in (x_first..w).step_by(x_step) {
             luma_segment(plane, edges, params, dir, x, y);
         }
@@ -238,20 +290,21 @@ fn luma_segment(
     }
 }
 
+/// Edges of `dir` whose first q-side luma row is in `ys`.
 fn chroma_pass(
     plane: &mut Plane,
     edges: &EdgeStrengths,
-    tc_offset_div2: i32,
-    qp_offset: i32,
+    (tc_offset_div2, qp_offset): (i32, i32),
     dir: Dir,
+    ys: Range<usize>,
 ) {
-    let (w, h) = (edges.width, edges.height);
+    let w = edges.width;
     // Only edges on the 8x8 chroma grid (16 luma samples), each luma segment = 2 chroma lines.
-    let (x_first, x_step, y_first, y_step) = match dir {
-        Dir::Vertical => (16, 16, 0, 4),
-        Dir::Horizontal => (0, 4, 16, 16),
+    let (x_first, x_step, y_step) = match dir {
+        Dir::Vertical => (16, 16, 4),
+        Dir::Horizontal => (0, 4, 16),
     };
-    for y in (y_first..h).step_by(y_step) {
+    for y in grid(ys, y_step, dir) {
         for x in (x_first..w).step_by(x_step) {
             let (bs, qp_p, qp_q) = edges.segment(dir, x, y);
             if bs != 2 {
@@ -270,6 +323,13 @@ fn chroma_pass(
             scatter(&mut plane.data, plane.stride, q0, dir, &seg);
         }
     }
+}
+
+/// The rows of `ys` on a grid of `step` rows (from row 0), but row 0 for horizontal edges
+/// (the picture's top border is never filtered).
+fn grid(ys: Range<usize>, step: usize, dir: Dir) -> impl Iterator<Item = usize> {
+    let lowest = if dir == Dir::Horizontal { step } else { 0 };
+    (ys.start.max(lowest).next_multiple_of(step)..ys.end).step_by(step)
 }
 
 /// Copies `L` lines of `N` samples across an edge (N/2 per side, p side first) so that the
@@ -833,6 +893,51 @@ mod tests {
     }
 
     #[test]
+    fn bands_in_any_order_then_their_tops_equal_the_whole_picture() {
+        let (w, h) = (96, 200); // bands of 64 rows, the last one 8 rows high
+        let mut rng = softvpu_core::synth::SplitMix64(21);
+        let mut pic = Yuv::new(w, h);
+        for plane in &mut pic.planes {
+            // Blocks of a level with a little noise, so that edges filter.
+            for (i, v) in plane.data.iter_mut().enumerate() {
+                let block = (i % plane.stride) / 8 + 7 * (i / plane.stride / 8);
+                *v = (60 + (block * 37) % 120 + rng.below(6) as usize) as u8;
+            }
+        }
+        let mut e = EdgeStrengths::new(w, h);
+        for y in (0..h).step_by(4) {
+            for x in (0..w).step_by(8) {
+                e.set_vertical(x, y, rng.below(3) as u8);
+            }
+        }
+        for y in (0..h).step_by(8) {
+            for x in (0..w).step_by(4) {
+                e.set_horizontal(x, y, rng.below(3) as u8);
+            }
+        }
+        for y in (0..h).step_by(8) {
+            e.set_qp(0, y, w, 8, 20 + rng.below(25) as i32);
+        }
+        let params = DeblockParams::default();
+        let mut whole = pic.clone();
+        deblock(&mut whole, &e, &params);
+        assert_ne!(whole, pic, "nothing was filtered");
+        let mut banded = pic.clone();
+        for band in [2usize, 0, 3, 1] {
+            deblock_band(
+                &mut banded,
+                &e,
+                &params,
+                band * 64..((band + 1) * 64).min(h),
+            );
+        }
+        for top in [128, 64, 192] {
+            deblock_band_top(&mut banded, &e, &params, top);
+        }
+        assert!(banded == whole, "banded deblocking differs");
+    }
+
+    #[test]
     fn vertical_pass_precedes_horizontal_pass() {
         // Four flat 8x8 quadrants; both passes touch the samples around (8, 8), and the
         // horizontal pass must see the vertically filtered values.
@@ -850,8 +955,8 @@ mod tests {
         deblock(&mut out, &e, &params);
 
         let mut reversed = pic.clone();
-        luma_pass(&mut reversed.planes[0], &e, &params, Dir::Horizontal);
-        luma_pass(&mut reversed.planes[0], &e, &params, Dir::Vertical);
+        luma_pass(&mut reversed.planes[0], &e, &params, Dir::Horizontal, 0..h);
+        luma_pass(&mut reversed.planes[0], &e, &params, Dir::Vertical, 0..h);
         assert_ne!(out.planes[0], reversed.planes[0]);
 
         // By hand (β 36, tC 5): the V pass turns row 7 (100 | 110, strong) into

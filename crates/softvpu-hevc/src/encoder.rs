@@ -1,4 +1,4 @@
-//! Picture-level encoding: source padding, the CTU loop, deblocking, NAL packaging.
+//! Picture-level encoding: source padding, the CTU rows (coded and deblocked by `wavefront`), NAL packaging.
 
 use std::sync::Arc;
 
@@ -7,7 +7,6 @@ use softvpu_core::Frame;
 use crate::analysis::{InterRef, Preset};
 use crate::bitstream::{escaped_len, write_nal, NalType};
 use crate::cu::{BlockMap, CuKind, MotionCode, Node};
-use crate::deblock::{deblock, DeblockParams};
 use crate::md5::Md5;
 use crate::params::{self, SliceKind, StreamParams};
 use crate::plane::Yuv;
@@ -292,7 +291,6 @@ impl HevcEncoder {
             stats,
             qps,
         } = wavefront::code_rows(&job, self.settings.threads, &mut self.pool);
-        deblock(&mut buffers.rec, &buffers.edges, &DeblockParams::default());
         // The picture and its block map become the reference; the buffers take the last
         // reference's in their place.
         let (w, h) = (p.coded_width, p.coded_height);

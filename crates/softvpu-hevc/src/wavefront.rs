@@ -15,7 +15,7 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use crate::analysis::{CtuSearch, InterRef, Lambda, Preset, TuScratch};
 use crate::cabac::{BinSink, CabacWriter, Contexts};
 use crate::cu::{BlockInfo, BlockMap, CtuLevels};
-use crate::deblock::EdgeStrengths;
+use crate::deblock::{deblock_band, deblock_band_top, DeblockParams, EdgeStrengths};
 use crate::edges::{mark_edges, CuQps};
 use crate::encoder::{PictureStats, QpPlan};
 use crate::plane::Yuv;
@@ -35,7 +35,8 @@ pub(crate) struct Picture<'a> {
 pub(crate) struct CodedRows {
     /// The CABAC substream of every CTU row, each byte-aligned.
     pub substreams: Vec<Vec<u8>>,
-    /// The picture's reconstruction, block map and edges (the first worker's buffers).
+    /// The picture's reconstruction (deblocked), block map and edges (the first worker's
+    /// buffers).
     pub buffers: RowBuffers,
     pub stats: PictureStats,
     pub qps: QpSummary,
@@ -213,7 +214,12 @@ pub(crate) fn code_rows(
         let mut worker = new_worker();
         for row in 0..rows {
             worker.code_row(row, None, None);
+            // The row above is done with: this row read the last of its samples.
+            if row > 0 {
+                worker.deblock_row(row - 1);
+            }
         }
+        worker.deblock_row(rows - 1);
         return worker.into_rows(rows);
     }
     // Worker k hears from worker k - 1 (the row above) and tells worker k + 1.
@@ -231,6 +237,8 @@ pub(crate) fn code_rows(
                         let above = (row > 0).then_some(&inbox);
                         let below = (row + 1 < rows).then_some(&outbox);
                         worker.code_row(row, above, below);
+                        // The next row reads its own copy of this one.
+                        worker.deblock_row(row);
                     }
                     worker
                 })
@@ -278,15 +286,32 @@ fn assemble(
 }
 
 impl Worker<'_> {
+    /// The rows' substreams and the picture, its rows (already filtered) joined by
+    /// filtering the edges between them.
     fn into_rows(mut self, rows: usize) -> CodedRows {
         self.rows.sort_by_key(|r| r.0);
         debug_assert_eq!(self.rows.len(), rows);
+        let ctb = 1usize << self.job.layout.log2_ctb;
+        let RowBuffers { rec, edges, .. } = &mut self.bufs;
+        for row in 1..rows {
+            deblock_band_top(rec, edges, &DeblockParams::default(), row * ctb);
+        }
         CodedRows {
             substreams: self.rows.into_iter().map(|r| r.1).collect(),
             buffers: self.bufs,
             stats: self.stats,
             qps: self.qps,
         }
+    }
+
+    /// Deblocks CTU row `row` of this worker's picture but for the edge on its top (see
+    /// [`deblock_band`]), once no CTU still to be coded from this picture reads it.
+    fn deblock_row(&mut self, row: usize) {
+        let layout = &self.job.layout;
+        let ctb = 1usize << layout.log2_ctb;
+        let band = row * ctb..((row + 1) * ctb).min(layout.height);
+        let RowBuffers { rec, edges, .. } = &mut self.bufs;
+        deblock_band(rec, edges, &DeblockParams::default(), band);
     }
 
     /// Codes CTU row `row` into its own substream. `above` brings the row above when
