@@ -361,18 +361,30 @@ fn angular<const N: usize>(refs: &RefSamples, mode: usize, edge_filter: bool, ou
     // Pure vertical / horizontal: smooth the first column (in the kernel's orientation)
     // with the side reference's gradient.
     let smooth_edge = edge_filter && angle == 0;
+    let smoothed = |r: usize| {
+        let (main1, corner) = (i16::from(buf[N + 1]), i16::from(side(0)));
+        (main1 + ((i16::from(side(r + 1)) - corner) >> 1)).clamp(0, 255) as u8
+    };
     let edge = |dst: &mut [u8]| {
-        let main1 = i16::from(buf[N + 1]);
-        let corner = i16::from(side(0));
         for r in 0..N {
-            let v = main1 + ((i16::from(side(r + 1)) - corner) >> 1);
-            dst[r * N] = v.clamp(0, 255) as u8;
+            dst[r * N] = smoothed(r);
         }
     };
     if vertical {
         angular_rows::<N>(&buf, angle, out);
         if smooth_edge {
             edge(out);
+        }
+    } else if angle == 0 {
+        // Pure horizontal: each row is its left sample, the first row smoothed (what the
+        // transposed path below computes, without the transpose).
+        for (y, row) in out.chunks_exact_mut(N).enumerate() {
+            row.fill(buf[N + 1 + y]);
+        }
+        if smooth_edge {
+            for (x, o) in out[..N].iter_mut().enumerate() {
+                *o = smoothed(x);
+            }
         }
     } else {
         let mut tmp = [[0u8; N]; N];
