@@ -72,12 +72,19 @@ impl Analyzer {
                     h: BLOCK.min(h - by * BLOCK),
                     stride: w,
                 };
-                let intra = area.deviation(&self.current);
-                let inter = if have_previous {
-                    intra.min(area.difference(&self.current, &self.previous))
+                let (intra, difference) = if area.w == BLOCK && area.h == BLOCK {
+                    let current = area.whole(&self.current);
+                    let previous = have_previous.then(|| area.whole(&self.previous));
+                    (
+                        deviation(&current),
+                        previous.map(|p| difference(&current, &p)),
+                    )
                 } else {
-                    intra
+                    let previous = have_previous.then_some(&self.previous);
+                    let difference = previous.map(|p| area.difference(&self.current, p));
+                    (area.deviation(&self.current), difference)
                 };
+                let inter = difference.map_or(intra, |d| intra.min(d));
                 out.intra.push(intra);
                 out.inter.push(inter);
             }
@@ -115,6 +122,15 @@ impl Area {
             .sum()
     }
 
+    /// A whole `BLOCK` x `BLOCK` block's samples (the common case, which vectorises).
+    fn whole(&self, pic: &[u8]) -> [[u8; BLOCK]; BLOCK] {
+        let start = self.y * self.stride + self.x;
+        std::array::from_fn(|r| {
+            let row = &pic[start + r * self.stride..][..BLOCK];
+            std::array::from_fn(|c| row[c])
+        })
+    }
+
     fn difference(&self, a: &[u8], b: &[u8]) -> u32 {
         self.rows(a)
             .zip(self.rows(b))
@@ -124,6 +140,24 @@ impl Area {
     }
 }
 
+/// [`Area::deviation`] of a whole block.
+fn deviation(b: &[[u8; BLOCK]; BLOCK]) -> u32 {
+    let samples = b.as_flattened();
+    let sum: u32 = samples.iter().map(|&v| u32::from(v)).sum();
+    let n = (BLOCK * BLOCK) as u32;
+    let mean = (sum + n / 2) / n;
+    samples.iter().map(|&v| u32::from(v).abs_diff(mean)).sum()
+}
+
+/// [`Area::difference`] of whole blocks.
+fn difference(a: &[[u8; BLOCK]; BLOCK], b: &[[u8; BLOCK]; BLOCK]) -> u32 {
+    let (a, b) = (a.as_flattened(), b.as_flattened());
+    a.iter()
+        .zip(b)
+        .map(|(&p, &q)| u32::from(p.abs_diff(q)))
+        .sum()
+}
+
 /// 2x2 box-filtered luma (frame sizes are even).
 fn half_size_luma(frame: &Frame<'_>, out: &mut Vec<u8>) {
     let (w, h) = (frame.width() as usize / 2, frame.height() as usize / 2);
@@ -131,11 +165,11 @@ fn half_size_luma(frame: &Frame<'_>, out: &mut Vec<u8>) {
     out.reserve(w * h);
     for r in 0..h {
         let (top, bottom) = (frame.y_row(2 * r), frame.y_row(2 * r + 1));
-        out.extend((0..w).map(|i| {
-            let s = u16::from(top[2 * i])
-                + u16::from(top[2 * i + 1])
-                + u16::from(bottom[2 * i])
-                + u16::from(bottom[2 * i + 1]);
+        let pairs = top[..2 * w]
+            .chunks_exact(2)
+            .zip(bottom[..2 * w].chunks_exact(2));
+        out.extend(pairs.map(|(t, b)| {
+            let s = u16::from(t[0]) + u16::from(t[1]) + u16::from(b[0]) + u16::from(b[1]);
             ((s + 2) / 4) as u8
         }));
     }
@@ -173,6 +207,34 @@ mod tests {
         let again = measure(&mut a, &noise, 100, 60);
         assert_eq!(again.inter_total(), 0.0);
         assert_eq!(again.intra_total(), first.intra_total());
+    }
+
+    #[test]
+    fn whole_blocks_measure_as_any_block() {
+        // 100x60: half size 50x30, so the last column and row of blocks are partial.
+        let frames = [1, 2].map(|seed| Pattern::Noise { seed }.render(100, 60, 0));
+        let mut a = Analyzer::default();
+        let mut c = Complexity::default();
+        for f in &frames {
+            c = measure(&mut a, f, 100, 60);
+        }
+        let (w, h) = (50, 30);
+        for by in 0..c.rows {
+            for bx in 0..c.cols {
+                let area = Area {
+                    x: bx * BLOCK,
+                    y: by * BLOCK,
+                    w: BLOCK.min(w - bx * BLOCK),
+                    h: BLOCK.min(h - by * BLOCK),
+                    stride: w,
+                };
+                let intra = area.deviation(&a.current);
+                let i = by * c.cols + bx;
+                assert_eq!(c.intra[i], intra, "block ({bx}, {by})");
+                let inter = intra.min(area.difference(&a.current, &a.previous));
+                assert_eq!(c.inter[i], inter, "block ({bx}, {by})");
+            }
+        }
     }
 
     #[test]
