@@ -191,13 +191,9 @@ fn clip_i16(x: i32) -> i16 {
 }
 
 /// One 1-D pass of a transform, as a type so that the 2-D loops inline it (a closure
-/// would stay a separate function, compiled without the caller's target features).
+/// would stay a separate function, compiled without the caller's target features); over
+/// single samples or over [`Lanes`] of several lines at once.
 trait Pass<const N: usize> {
-    fn apply(s: &[i32; N]) -> [i32; N];
-}
-
-/// A forward 1-D pass, over single samples or over [`Lanes`] of several lines at once.
-trait ForwardPass<const N: usize> {
     fn apply<V: Value>(s: &[V; N]) -> [V; N];
 }
 
@@ -206,18 +202,6 @@ macro_rules! passes {
         struct $name;
         impl Pass<$n> for $name {
             #[inline(always)]
-            fn apply(s: &[i32; $n]) -> [i32; $n] {
-                $f(s)
-            }
-        }
-    )*};
-}
-
-macro_rules! forward_passes {
-    ($($name:ident<$n:literal> = $f:ident;)*) => {$(
-        struct $name;
-        impl ForwardPass<$n> for $name {
-            #[inline(always)]
             fn apply<V: Value>(s: &[V; $n]) -> [V; $n] {
                 $f(s)
             }
@@ -225,15 +209,12 @@ macro_rules! forward_passes {
     )*};
 }
 
-forward_passes! {
+passes! {
     DstFwd4<4> = dst_fwd4;
     DctFwd4<4> = dct_fwd4;
     DctFwd8<8> = dct_fwd8;
     DctFwd16<16> = dct_fwd16;
     DctFwd32<32> = dct_fwd32;
-}
-
-passes! {
     DstInv4<4> = dst_inv4;
     DctInv4<4> = dct_inv4;
     DctInv8<8> = dct_inv8;
@@ -241,12 +222,13 @@ passes! {
     DctInv32<32> = dct_inv32;
 }
 
-/// What a forward pass computes with: one sample (`i32`) or one sample of each of
+/// What a pass computes with: one sample (`i32`) or one sample of each of
 /// [`LANES`] lines ([`Lanes`]), so that a pass over eight lines at once is element-wise
 /// arithmetic the compiler turns into vector instructions. Every sum is exact, so both
 /// give the same numbers.
 trait Value: Copy {
     const ZERO: Self;
+    fn is_zero(self) -> bool;
     fn add(self, other: Self) -> Self;
     fn sub(self, other: Self) -> Self;
     fn scale(self, c: i32) -> Self;
@@ -254,6 +236,10 @@ trait Value: Copy {
 
 impl Value for i32 {
     const ZERO: Self = 0;
+    #[inline(always)]
+    fn is_zero(self) -> bool {
+        self == 0
+    }
     #[inline(always)]
     fn add(self, other: Self) -> Self {
         self + other
@@ -275,6 +261,10 @@ type Lanes = [i32; LANES];
 impl Value for Lanes {
     const ZERO: Self = [0; LANES];
     #[inline(always)]
+    fn is_zero(self) -> bool {
+        self == [0; LANES]
+    }
+    #[inline(always)]
     fn add(self, other: Self) -> Self {
         std::array::from_fn(|l| self[l] + other[l])
     }
@@ -288,52 +278,14 @@ impl Value for Lanes {
     }
 }
 
-/// Rows then columns, each 1-D pass by `K` (out[k] = sum_i M[k][i] * in[i]); blocks of
-/// 8x8 and up eight lines at a time ([`forward_2d_lanes`]), 4x4 a line at a time.
+/// Rows then columns, each 1-D pass by `K` (out[k] = sum_i M[k][i] * in[i]). The row pass
+/// leaves horizontal frequency u of row y at coeffs[y * N + u]; the column pass reads
+/// columns of it whole before it writes them, eight at a time as [`Lanes`] where the block
+/// is that wide (element-wise butterflies, which vectorise without horizontal sums; lanes
+/// across rows would need transposes that cost more than they save).
 #[inline(always)]
-fn forward_2d<const N: usize, K: ForwardPass<N>>(
-    residual: &[i16],
-    coeffs: &mut [i32],
-    log2_size: u32,
-) {
-    if N >= LANES {
-        return forward_2d_lanes::<N, K>(residual, coeffs, log2_size);
-    }
-    let f = K::apply::<i32>;
+fn forward_2d<const N: usize, K: Pass<N>>(residual: &[i16], coeffs: &mut [i32], log2_size: u32) {
     let (residual, coeffs) = (&residual[..N * N], &mut coeffs[..N * N]);
-    // t[u] holds horizontal frequency u of every row, so the column pass reads it whole.
-    let mut t = [[0i32; N]; N];
-    let shift1 = log2_size - 1;
-    for (y, src) in residual.chunks_exact(N).enumerate() {
-        let mut line = [0i32; N];
-        for (l, &r) in line.iter_mut().zip(src) {
-            *l = i32::from(r);
-        }
-        for (t_u, o) in t.iter_mut().zip(f(&line)) {
-            t_u[y] = round_shift(o, shift1);
-        }
-    }
-    let shift2 = log2_size + 6;
-    for (u, t_u) in t.iter().enumerate() {
-        for (row, o) in coeffs.chunks_exact_mut(N).zip(f(t_u)) {
-            row[u] = round_shift(o, shift2);
-        }
-    }
-}
-
-/// [`forward_2d`] with the column pass eight columns at a time: lane `l` of input `y` is
-/// frequency `u0 + l` of row `y`, so the butterflies are element-wise over contiguous
-/// lanes. (The row pass runs a line at a time: lanes across rows would need transposes
-/// that cost more than they save.)
-#[inline(always)]
-fn forward_2d_lanes<const N: usize, K: ForwardPass<N>>(
-    residual: &[i16],
-    coeffs: &mut [i32],
-    log2_size: u32,
-) {
-    let (residual, coeffs) = (&residual[..N * N], &mut coeffs[..N * N]);
-    // The row pass leaves horizontal frequency u of row y at coeffs[y * N + u]; the column
-    // pass reads eight columns of it whole before it writes them.
     let shift1 = log2_size - 1;
     for (t_y, src) in coeffs.chunks_exact_mut(N).zip(residual.chunks_exact(N)) {
         let line: [i32; N] = std::array::from_fn(|i| i32::from(src[i]));
@@ -342,12 +294,21 @@ fn forward_2d_lanes<const N: usize, K: ForwardPass<N>>(
         }
     }
     let shift2 = log2_size + 6;
-    for u0 in (0..N).step_by(LANES) {
-        let lines: [Lanes; N] =
-            std::array::from_fn(|y| std::array::from_fn(|l| coeffs[y * N + u0 + l]));
-        for (row, o) in coeffs.chunks_exact_mut(N).zip(K::apply(&lines)) {
-            for (c, v) in row[u0..u0 + LANES].iter_mut().zip(o) {
-                *c = round_shift(v, shift2);
+    if N >= LANES {
+        for u0 in (0..N).step_by(LANES) {
+            let lines: [Lanes; N] =
+                std::array::from_fn(|y| std::array::from_fn(|l| coeffs[y * N + u0 + l]));
+            for (row, o) in coeffs.chunks_exact_mut(N).zip(K::apply(&lines)) {
+                for (c, v) in row[u0..u0 + LANES].iter_mut().zip(o) {
+                    *c = round_shift(v, shift2);
+                }
+            }
+        }
+    } else {
+        for u in 0..N {
+            let column: [i32; N] = std::array::from_fn(|y| coeffs[y * N + u]);
+            for (row, v) in coeffs.chunks_exact_mut(N).zip(K::apply(&column)) {
+                row[u] = round_shift(v, shift2);
             }
         }
     }
@@ -356,7 +317,7 @@ fn forward_2d_lanes<const N: usize, K: ForwardPass<N>>(
 /// Columns, 16-bit clip, rows, each 1-D pass by `f` (out[i] = sum_k M[k][i] * in[k]).
 #[inline(always)]
 fn inverse_2d<const N: usize, K: Pass<N>>(coeffs: &[i32], residual: &mut [i16]) {
-    let f = K::apply;
+    let f = K::apply::<i32>;
     let mut g = [[0i32; N]; N];
     for u in 0..N {
         let mut col = [0i32; N];
@@ -396,12 +357,12 @@ fn mat_vec<const H: usize, V: Value>(m: &[[i32; H]; H], v: &[V; H]) -> [V; H] {
 /// out[i] = sum_k m[k][i] * v[k]; zero inputs (most of them, after quantisation) are
 /// skipped.
 #[inline(always)]
-fn mat_t_vec<const H: usize>(m: &[[i32; H]; H], v: &[i32; H]) -> [i32; H] {
-    let mut out = [0i32; H];
+fn mat_t_vec<const H: usize, V: Value>(m: &[[i32; H]; H], v: &[V; H]) -> [V; H] {
+    let mut out = [V::ZERO; H];
     for (row, &c) in m.iter().zip(v) {
-        if c != 0 {
+        if !c.is_zero() {
             for (o, &a) in out.iter_mut().zip(row) {
-                *o += a * c;
+                *o = o.add(c.scale(a));
             }
         }
     }
@@ -432,8 +393,8 @@ fn interleave<const N: usize, const H: usize, V: Value>(even: &[V; H], odd: &[V;
 
 /// Even- and odd-indexed coefficients: the inputs of the halves of an inverse DCT.
 #[inline(always)]
-fn split<const N: usize, const H: usize>(s: &[i32; N]) -> ([i32; H], [i32; H]) {
-    let (mut e, mut o) = ([0i32; H], [0i32; H]);
+fn split<const N: usize, const H: usize, V: Value>(s: &[V; N]) -> ([V; H], [V; H]) {
+    let (mut e, mut o) = ([V::ZERO; H], [V::ZERO; H]);
     for k in 0..H {
         e[k] = s[2 * k];
         o[k] = s[2 * k + 1];
@@ -443,11 +404,11 @@ fn split<const N: usize, const H: usize>(s: &[i32; N]) -> ([i32; H], [i32; H]) {
 
 /// Recombines the even half (symmetric) and the odd half (antisymmetric).
 #[inline(always)]
-fn unfold<const N: usize, const H: usize>(e: &[i32; H], o: &[i32; H]) -> [i32; N] {
-    let mut out = [0i32; N];
+fn unfold<const N: usize, const H: usize, V: Value>(e: &[V; H], o: &[V; H]) -> [V; N] {
+    let mut out = [V::ZERO; N];
     for i in 0..H {
-        out[i] = e[i] + o[i];
-        out[N - 1 - i] = e[i] - o[i];
+        out[i] = e[i].add(o[i]);
+        out[N - 1 - i] = e[i].sub(o[i]);
     }
     out
 }
@@ -480,29 +441,29 @@ fn dct_fwd32<V: Value>(s: &[V; 32]) -> [V; 32] {
 }
 
 #[inline(always)]
-fn dct_inv4(s: &[i32; 4]) -> [i32; 4] {
-    let (e, o) = split::<4, 2>(s);
+fn dct_inv4<V: Value>(s: &[V; 4]) -> [V; 4] {
+    let (e, o) = split::<4, 2, V>(s);
     unfold(
-        &[64 * (e[0] + e[1]), 64 * (e[0] - e[1])],
+        &[e[0].add(e[1]).scale(64), e[0].sub(e[1]).scale(64)],
         &mat_t_vec(&ODD4, &o),
     )
 }
 
 #[inline(always)]
-fn dct_inv8(s: &[i32; 8]) -> [i32; 8] {
-    let (e, o) = split::<8, 4>(s);
+fn dct_inv8<V: Value>(s: &[V; 8]) -> [V; 8] {
+    let (e, o) = split::<8, 4, V>(s);
     unfold(&dct_inv4(&e), &mat_t_vec(&ODD8, &o))
 }
 
 #[inline(always)]
-fn dct_inv16(s: &[i32; 16]) -> [i32; 16] {
-    let (e, o) = split::<16, 8>(s);
+fn dct_inv16<V: Value>(s: &[V; 16]) -> [V; 16] {
+    let (e, o) = split::<16, 8, V>(s);
     unfold(&dct_inv8(&e), &mat_t_vec(&ODD16, &o))
 }
 
 #[inline(always)]
-fn dct_inv32(s: &[i32; 32]) -> [i32; 32] {
-    let (e, o) = split::<32, 16>(s);
+fn dct_inv32<V: Value>(s: &[V; 32]) -> [V; 32] {
+    let (e, o) = split::<32, 16, V>(s);
     unfold(&dct_inv16(&e), &mat_t_vec(&ODD32, &o))
 }
 
@@ -512,7 +473,7 @@ fn dst_fwd4<V: Value>(s: &[V; 4]) -> [V; 4] {
 }
 
 #[inline(always)]
-fn dst_inv4(s: &[i32; 4]) -> [i32; 4] {
+fn dst_inv4<V: Value>(s: &[V; 4]) -> [V; 4] {
     mat_t_vec(&DST, s)
 }
 
