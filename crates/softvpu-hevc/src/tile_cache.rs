@@ -4,6 +4,10 @@
 //! plan's candidates were priced over a larger block before). A block's SATD is the sum
 //! of its tiles' ([`crate::dist::satd`]), and a block's prediction is the same samples
 //! whatever block it is cut from, so a sum of cached tiles is the SATD itself.
+//!
+//! Only the plan uses it: while CUs are coded, their vectors are refined to quarter
+//! samples and rarely repeat, and keeping those too cost more than it saved (4.7 % more
+//! instructions on soft film at QP 16, though 2.7 % fewer on detailed pans).
 
 use crate::mv::Mv;
 
