@@ -110,7 +110,14 @@ fn code_sized<S: BinSink, const SUB_BLOCKS: usize>(
         }
         let prev_csbf = usize::from(right) | (usize::from(below) << 1);
         let first = if i == last_sb { last_pos } else { 16 };
-        let incs = sig_ctx_incs(log2, chroma, order, prev_csbf, i == 0);
+        let incs = SigContext {
+            log2,
+            chroma,
+            order,
+            prev_csbf,
+            sub_block_is_dc: i == 0,
+        }
+        .incs();
         for n in (0..first).rev() {
             if n == 0 && infer_dc {
                 break;
@@ -176,56 +183,74 @@ fn last_prefix(v: u32) -> u32 {
 }
 
 /// sig_coeff_flag context increments of a sub-block by scan position, for every case of
-/// [`SigContext`] (block size 4x4, 8x8 or larger; luma or chroma; scan order;
-/// prev_csbf; first sub-block or not), worked out once from [`SigContext::ctx_inc`].
-type SigTable = [[u8; 16]; 144];
+/// [`SigContext`], worked out once from [`SigContext::ctx_inc`].
+type SigTable = [[u8; 16]; SIG_CASES];
 
-fn sig_ctx_incs(
-    log2: u32,
-    chroma: bool,
-    order: ScanOrder,
-    prev_csbf: usize,
-    sub_block_is_dc: bool,
-) -> &'static [u8; 16] {
+/// Block sizes 4x4, 8x8 or larger; luma or chroma; three scan orders; four prev_csbf;
+/// the first sub-block or another.
+const SIG_CASES: usize = 3 * 2 * 3 * 4 * 2;
+
+const ORDERS: [ScanOrder; 3] = [
+    ScanOrder::Diagonal,
+    ScanOrder::Horizontal,
+    ScanOrder::Vertical,
+];
+
+/// The [`SigTable`], worked out on first use.
+fn sig_table() -> &'static SigTable {
     static TABLE: std::sync::OnceLock<Box<SigTable>> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let mut t = Box::new([[0u8; 16]; 144]);
-        for (i, incs) in t.iter_mut().enumerate() {
-            let (log2, chroma, order, prev_csbf, dc) = sig_case(i);
-            let sig = SigContext {
-                log2,
-                chroma,
-                order,
-                prev_csbf,
-                sub_block_is_dc: dc,
-            };
-            // Any sub-block but the first lies away from the block's DC position (a 4x4
-            // block has only the one).
-            let xs = if dc || log2 == 2 { 0 } else { 4 };
-            for (inc, &(xc, yc)) in incs.iter_mut().zip(coeff_scan(order)) {
-                *inc = sig.ctx_inc(xs + usize::from(xc), usize::from(yc)) as u8;
+    TABLE.get_or_init(|| {
+        let mut t = Box::new([[0u8; 16]; SIG_CASES]);
+        for log2 in 2..=4 {
+            for chroma in [false, true] {
+                for order in ORDERS {
+                    for prev_csbf in 0..4 {
+                        for sub_block_is_dc in [false, true] {
+                            let sig = SigContext {
+                                log2,
+                                chroma,
+                                order,
+                                prev_csbf,
+                                sub_block_is_dc,
+                            };
+                            t[sig.case()] = sig.worked_out();
+                        }
+                    }
+                }
             }
         }
         t
-    });
-    let size = (log2.clamp(2, 4) - 2) as usize;
-    let i = (((usize::from(chroma) * 3 + size) * 3 + order as usize) * 4 + prev_csbf) * 2
-        + usize::from(sub_block_is_dc);
-    &table[i]
+    })
 }
 
-/// The case of [`SigTable`] row `i`.
-fn sig_case(i: usize) -> (u32, bool, ScanOrder, usize, bool) {
-    let dc = i % 2 == 1;
-    let prev_csbf = (i / 2) % 4;
-    let order = [
-        ScanOrder::Diagonal,
-        ScanOrder::Horizontal,
-        ScanOrder::Vertical,
-    ][(i / 8) % 3];
-    let log2 = 2 + ((i / 24) % 3) as u32;
-    let chroma = i / 72 == 1;
-    (log2, chroma, order, prev_csbf, dc)
+impl SigContext {
+    /// The row of [`SigTable`] for this case.
+    #[inline]
+    fn case(&self) -> usize {
+        let size = (self.log2.clamp(2, 4) - 2) as usize;
+        let order = self.order as usize;
+        (((usize::from(self.chroma) * 3 + size) * 3 + order) * 4 + self.prev_csbf) * 2
+            + usize::from(self.sub_block_is_dc)
+    }
+
+    /// The increments of every scan position of the sub-block.
+    #[inline]
+    fn incs(&self) -> &'static [u8; 16] {
+        &sig_table()[self.case()]
+    }
+
+    /// [`SigContext::ctx_inc`] of each scan position.
+    fn worked_out(&self) -> [u8; 16] {
+        // Any sub-block but the first lies away from the block's DC position (a 4x4
+        // block has only the one).
+        let xs = if self.sub_block_is_dc || self.log2 == 2 {
+            0
+        } else {
+            4
+        };
+        coeff_scan(self.order)
+            .map(|(xc, yc)| self.ctx_inc(xs + usize::from(xc), usize::from(yc)) as u8)
+    }
 }
 
 /// Inputs of the sig_coeff_flag context choice that are fixed for a sub-block.
@@ -414,28 +439,22 @@ mod tests {
 
     #[test]
     fn the_sig_table_gives_each_sub_block_its_contexts() {
-        let orders = [
-            ScanOrder::Diagonal,
-            ScanOrder::Horizontal,
-            ScanOrder::Vertical,
-        ];
         for log2 in 2..=5u32 {
             // Sub-blocks of the block: the first, and others in its first row and column
             // and inside it.
             let last = (1usize << (log2 - 2)) - 1;
             for (xs, ys) in [(0, 0), (last, 0), (0, last), (last, last)] {
                 for chroma in [false, true] {
-                    for order in orders {
+                    for order in ORDERS {
                         for prev_csbf in 0..4 {
-                            let dc = (xs, ys) == (0, 0);
                             let sig = SigContext {
                                 log2,
                                 chroma,
                                 order,
                                 prev_csbf,
-                                sub_block_is_dc: dc,
+                                sub_block_is_dc: (xs, ys) == (0, 0),
                             };
-                            let incs = sig_ctx_incs(log2, chroma, order, prev_csbf, dc);
+                            let incs = sig.incs();
                             for (n, &(xc, yc)) in coeff_scan(order).iter().enumerate() {
                                 let want = sig.ctx_inc(
                                     (xs << 2) + usize::from(xc),
