@@ -456,11 +456,9 @@ impl CtuSearch<'_> {
         );
         let hi = (w - x as i32 + SEARCH_MARGIN, h - y as i32 + SEARCH_MARGIN);
         let clamp = |(dx, dy): (i32, i32)| (dx.clamp(lo.0, hi.0), dy.clamp(lo.1, hi.1));
-        let lambda = self.lambda.satd;
         let mut int_cost = |(dx, dy): (i32, i32)| {
             let d = self.integer_sad(&mut s.inter.window, plane, x, y, n, dx, dy);
-            let mv = Mv::new((dx * 4) as i16, (dy * 4) as i16);
-            f64::from(d) + lambda * f64::from(mv_bits(mv, amvp))
+            self.vector_cost(d, Mv::new((dx * 4) as i16, (dy * 4) as i16), amvp)
         };
 
         // At most 2 predictors, 5 merge candidates, the co-located vector and zero.
@@ -527,20 +525,19 @@ impl CtuSearch<'_> {
         y: usize,
         log2: u32,
         amvp: &[Mv; 2],
-        mut mv: Mv,
+        mv: Mv,
     ) -> (Mv, f64) {
-        let mut cost = self.motion_cost(s, reference, x, y, log2, amvp, mv);
-        let mut steps: &[i16] = &[2, 1];
-        if mv.x & 3 == 0 && mv.y & 3 == 0 {
-            (mv, cost) = self.half_sample_step(s, reference, x, y, log2, amvp, (mv, cost));
-            steps = &[1];
-        }
-        for &step in steps {
-            (mv, cost) = best_around((mv, cost), step, |cand, _| {
+        let start = (mv, self.motion_cost(s, reference, x, y, log2, amvp, mv));
+        let half = if mv.x & 3 == 0 && mv.y & 3 == 0 {
+            self.half_sample_step(s, reference, x, y, log2, amvp, start)
+        } else {
+            best_around(start, 2, |cand, _| {
                 self.motion_cost(s, reference, x, y, log2, amvp, cand)
-            });
-        }
-        (mv, cost)
+            })
+        };
+        best_around(half, 1, |cand, _| {
+            self.motion_cost(s, reference, x, y, log2, amvp, cand)
+        })
     }
 
     /// The half-sample square step of [`CtuSearch::refine_fractional`] around a whole-sample
@@ -564,8 +561,7 @@ impl CtuSearch<'_> {
         let src_block = &src.data[y * src.stride + x..];
         best_around((centre, cost), 2, |cand, (ox, oy)| {
             let (pred, stride) = sc.half.block(ox, oy);
-            let d = satd(src_block, src.stride, pred, stride, log2);
-            f64::from(d) + self.lambda.satd * f64::from(mv_bits(cand, amvp))
+            self.vector_cost(satd(src_block, src.stride, pred, stride, log2), cand, amvp)
         })
     }
 
@@ -582,7 +578,13 @@ impl CtuSearch<'_> {
         mv: Mv,
     ) -> f64 {
         let d = self.luma_satd(s, &reference.planes[0], x, y, log2, mv);
-        f64::from(d) + self.lambda.satd * f64::from(mv_bits(mv, amvp))
+        self.vector_cost(d, mv, amvp)
+    }
+
+    /// `distortion` (SATD, or SAD for whole-sample search) plus λ times the bits of
+    /// signalling `mv` by AMVP.
+    fn vector_cost(&self, distortion: u32, mv: Mv, amvp: &[Mv; 2]) -> f64 {
+        f64::from(distortion) + self.lambda.satd * f64::from(mv_bits(mv, amvp))
     }
 
     /// SAD of the source block against the reference displaced by whole samples.
