@@ -9,6 +9,7 @@
 //! stream is the same for one thread and for many.
 
 use std::cell::Cell;
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 
@@ -258,6 +259,12 @@ fn ctb_grid(layout: &PictureLayout<'_>) -> (usize, usize) {
     (layout.width.div_ceil(ctb), layout.height.div_ceil(ctb))
 }
 
+/// The luma rows of CTU row `row`.
+fn row_band(layout: &PictureLayout<'_>, row: usize) -> Range<usize> {
+    let ctb = 1usize << layout.log2_ctb;
+    row * ctb..((row + 1) * ctb).min(layout.height)
+}
+
 /// Joins the workers' rows into the first one's picture; returns the others' buffers to
 /// `pool`.
 fn assemble(
@@ -266,11 +273,10 @@ fn assemble(
     pool: &mut Vec<RowBuffers>,
 ) -> CodedRows {
     let (_, rows) = ctb_grid(layout);
-    let ctb = 1usize << layout.log2_ctb;
     let mut first = workers.remove(0);
     for other in &workers {
         for &(row, _) in &other.rows {
-            let band = row * ctb..((row + 1) * ctb).min(layout.height);
+            let band = row_band(layout, row);
             first.bufs.rec.copy_rows(&other.bufs.rec, band.clone());
             first.bufs.map.copy_rows(&other.bufs.map, band.clone());
             first.bufs.edges.copy_rows(&other.bufs.edges, band);
@@ -291,10 +297,10 @@ impl Worker<'_> {
     fn into_rows(mut self, rows: usize) -> CodedRows {
         self.rows.sort_by_key(|r| r.0);
         debug_assert_eq!(self.rows.len(), rows);
-        let ctb = 1usize << self.job.layout.log2_ctb;
         let RowBuffers { rec, edges, .. } = &mut self.bufs;
         for row in 1..rows {
-            deblock_band_top(rec, edges, &DeblockParams::default(), row * ctb);
+            let top = row_band(&self.job.layout, row).start;
+            deblock_band_top(rec, edges, &DeblockParams::default(), top);
         }
         CodedRows {
             substreams: self.rows.into_iter().map(|r| r.1).collect(),
@@ -307,9 +313,7 @@ impl Worker<'_> {
     /// Deblocks CTU row `row` of this worker's picture but for the edge on its top (see
     /// [`deblock_band`]), once no CTU still to be coded from this picture reads it.
     fn deblock_row(&mut self, row: usize) {
-        let layout = &self.job.layout;
-        let ctb = 1usize << layout.log2_ctb;
-        let band = row * ctb..((row + 1) * ctb).min(layout.height);
+        let band = row_band(&self.job.layout, row);
         let RowBuffers { rec, edges, .. } = &mut self.bufs;
         deblock_band(rec, edges, &DeblockParams::default(), band);
     }
