@@ -63,28 +63,20 @@ impl Analyzer {
             intra: Vec::with_capacity(cols * rows),
             inter: Vec::with_capacity(cols * rows),
         };
+        let (mut current, mut previous) = ([0u8; BLOCK * BLOCK], [0u8; BLOCK * BLOCK]);
         for by in 0..rows {
             for bx in 0..cols {
-                let area = Area {
-                    x: bx * BLOCK,
-                    y: by * BLOCK,
-                    w: BLOCK.min(w - bx * BLOCK),
-                    h: BLOCK.min(h - by * BLOCK),
-                    stride: w,
-                };
-                let (intra, difference) = if area.w == BLOCK && area.h == BLOCK {
-                    let current = area.whole(&self.current);
-                    let previous = have_previous.then(|| area.whole(&self.previous));
-                    (
-                        deviation(&current),
-                        previous.map(|p| difference(&current, &p)),
-                    )
+                let area = Area::of_block(bx, by, w, h);
+                let current = area.samples(&self.current, &mut current);
+                let intra = deviation(current);
+                let inter = if have_previous {
+                    intra.min(difference(
+                        current,
+                        area.samples(&self.previous, &mut previous),
+                    ))
                 } else {
-                    let previous = have_previous.then_some(&self.previous);
-                    let difference = previous.map(|p| area.difference(&self.current, p));
-                    (area.deviation(&self.current), difference)
+                    intra
                 };
-                let inter = difference.map_or(intra, |d| intra.min(d));
                 out.intra.push(intra);
                 out.inter.push(inter);
             }
@@ -103,55 +95,39 @@ struct Area {
 }
 
 impl Area {
-    fn rows<'a>(&self, pic: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
-        let (x, w, stride) = (self.x, self.w, self.stride);
-        (self.y..self.y + self.h).map(move |r| &pic[r * stride + x..r * stride + x + w])
+    /// Block (`bx`, `by`) of a `w` x `h` half-size picture, cut at its right and bottom.
+    fn of_block(bx: usize, by: usize, w: usize, h: usize) -> Self {
+        let (x, y) = (bx * BLOCK, by * BLOCK);
+        Self {
+            x,
+            y,
+            w: BLOCK.min(w - x),
+            h: BLOCK.min(h - y),
+            stride: w,
+        }
     }
 
-    fn deviation(&self, pic: &[u8]) -> u32 {
-        let sum: u32 = self
-            .rows(pic)
-            .flat_map(|r| r.iter())
-            .map(|&v| u32::from(v))
-            .sum();
-        let n = (self.w * self.h) as u32;
-        let mean = (sum + n / 2) / n;
-        self.rows(pic)
-            .flat_map(|r| r.iter())
-            .map(|&v| u32::from(v).abs_diff(mean))
-            .sum()
-    }
-
-    /// A whole `BLOCK` x `BLOCK` block's samples (the common case, which vectorises).
-    fn whole(&self, pic: &[u8]) -> [[u8; BLOCK]; BLOCK] {
-        let start = self.y * self.stride + self.x;
-        std::array::from_fn(|r| {
-            let row = &pic[start + r * self.stride..][..BLOCK];
-            std::array::from_fn(|c| row[c])
-        })
-    }
-
-    fn difference(&self, a: &[u8], b: &[u8]) -> u32 {
-        self.rows(a)
-            .zip(self.rows(b))
-            .flat_map(|(ra, rb)| ra.iter().zip(rb))
-            .map(|(&p, &q)| u32::from(p.abs_diff(q)))
-            .sum()
+    /// The block's samples of `pic`, rows packed into `buf`: one slice the sums below run
+    /// over in vector registers.
+    fn samples<'b>(&self, pic: &[u8], buf: &'b mut [u8; BLOCK * BLOCK]) -> &'b [u8] {
+        for r in 0..self.h {
+            let start = (self.y + r) * self.stride + self.x;
+            buf[r * self.w..][..self.w].copy_from_slice(&pic[start..][..self.w]);
+        }
+        &buf[..self.w * self.h]
     }
 }
 
-/// [`Area::deviation`] of a whole block.
-fn deviation(b: &[[u8; BLOCK]; BLOCK]) -> u32 {
-    let samples = b.as_flattened();
+/// Sum of absolute deviations of `samples` from their (rounded) mean.
+fn deviation(samples: &[u8]) -> u32 {
     let sum: u32 = samples.iter().map(|&v| u32::from(v)).sum();
-    let n = (BLOCK * BLOCK) as u32;
+    let n = samples.len() as u32;
     let mean = (sum + n / 2) / n;
     samples.iter().map(|&v| u32::from(v).abs_diff(mean)).sum()
 }
 
-/// [`Area::difference`] of whole blocks.
-fn difference(a: &[[u8; BLOCK]; BLOCK], b: &[[u8; BLOCK]; BLOCK]) -> u32 {
-    let (a, b) = (a.as_flattened(), b.as_flattened());
+/// Sum of absolute differences of `a` and `b`.
+fn difference(a: &[u8], b: &[u8]) -> u32 {
     a.iter()
         .zip(b)
         .map(|(&p, &q)| u32::from(p.abs_diff(q)))
@@ -210,7 +186,7 @@ mod tests {
     }
 
     #[test]
-    fn whole_blocks_measure_as_any_block() {
+    fn blocks_measure_sample_by_sample() {
         // 100x60: half size 50x30, so the last column and row of blocks are partial.
         let frames = [1, 2].map(|seed| Pattern::Noise { seed }.render(100, 60, 0));
         let mut a = Analyzer::default();
@@ -221,18 +197,25 @@ mod tests {
         let (w, h) = (50, 30);
         for by in 0..c.rows {
             for bx in 0..c.cols {
-                let area = Area {
-                    x: bx * BLOCK,
-                    y: by * BLOCK,
-                    w: BLOCK.min(w - bx * BLOCK),
-                    h: BLOCK.min(h - by * BLOCK),
-                    stride: w,
-                };
-                let intra = area.deviation(&a.current);
+                let (x0, y0) = (bx * BLOCK, by * BLOCK);
+                let at = |pic: &[u8], x: usize, y: usize| i64::from(pic[y * w + x]);
+                let coords: Vec<(usize, usize)> = (y0..(y0 + BLOCK).min(h))
+                    .flat_map(|y| (x0..(x0 + BLOCK).min(w)).map(move |x| (x, y)))
+                    .collect();
+                let n = coords.len() as i64;
+                let sum: i64 = coords.iter().map(|&(x, y)| at(&a.current, x, y)).sum();
+                let mean = (sum + n / 2) / n;
+                let dev: i64 = coords
+                    .iter()
+                    .map(|&(x, y)| (at(&a.current, x, y) - mean).abs())
+                    .sum();
+                let diff: i64 = coords
+                    .iter()
+                    .map(|&(x, y)| (at(&a.current, x, y) - at(&a.previous, x, y)).abs())
+                    .sum();
                 let i = by * c.cols + bx;
-                assert_eq!(c.intra[i], intra, "block ({bx}, {by})");
-                let inter = intra.min(area.difference(&a.current, &a.previous));
-                assert_eq!(c.inter[i], inter, "block ({bx}, {by})");
+                assert_eq!(i64::from(c.intra[i]), dev, "block ({bx}, {by})");
+                assert_eq!(i64::from(c.inter[i]), dev.min(diff), "block ({bx}, {by})");
             }
         }
     }
