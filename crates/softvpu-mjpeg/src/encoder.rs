@@ -64,6 +64,9 @@ pub struct MjpegEncoder {
     tables: Option<QualityTables>,
     /// Each band's entropy-coded segment, kept so frames reuse the memory.
     segments: Vec<Vec<u8>>,
+    /// The size of the last image: room reserved for the next, so that joining the
+    /// bands rarely moves the image.
+    last_len: usize,
     /// One bit writer per thread, kept so frames reuse their buffers.
     writers: Vec<OwnLine<BitWriter>>,
     /// The helper threads (all but the caller's), started by the first frame that has
@@ -85,6 +88,7 @@ impl MjpegEncoder {
             codes: CodeSet::annex_k(),
             tables: None,
             segments: Vec::new(),
+            last_len: 0,
             writers: Vec::new(),
             helpers: None,
         }
@@ -122,7 +126,8 @@ impl MjpegEncoder {
         let segments = &mut self.segments[..bands.len()];
         segments.iter_mut().for_each(Vec::clear);
         // The first band codes after the headers, so that its buffer becomes the image
-        // (with one band, nothing is copied).
+        // (with one band, nothing is copied) and the other bands join it.
+        segments[0].reserve(self.last_len + self.last_len / 8);
         segments[0].extend_from_slice(&tables.header);
         self.writers.resize_with(self.threads, OwnLine::default);
         if self.threads > 1 && bands.len() > 1 && self.helpers.is_none() {
@@ -145,11 +150,9 @@ impl MjpegEncoder {
             recon.as_mut(),
         );
 
-        let (first, rest) = segments.split_at_mut(1);
-        let mut data = std::mem::take(&mut first[0]);
-        data.reserve(rest.iter().map(Vec::len).sum::<usize>() + 2);
-        rest.iter().for_each(|s| data.extend_from_slice(s));
+        let mut data = std::mem::take(&mut segments[0]);
         data.extend_from_slice(&[0xFF, EOI]);
+        self.last_len = data.len();
         Ok(JpegImage { data, recon })
     }
 
@@ -190,6 +193,37 @@ impl MjpegEncoder {
         (0..n)
             .map(|b| b * self.mcus_y / n..(b + 1) * self.mcus_y / n)
             .collect()
+    }
+}
+
+/// Coded bands joined in order into the first: the bands after it wait here until every
+/// band before them is in.
+struct Joiner<'s> {
+    image: Option<&'s mut Vec<u8>>,
+    waiting: Vec<Option<&'s mut Vec<u8>>>,
+    /// The first band not yet joined.
+    next: usize,
+}
+
+impl<'s> Joiner<'s> {
+    fn new(bands: usize) -> Self {
+        Self {
+            image: None,
+            waiting: (0..bands).map(|_| None).collect(),
+            next: 0,
+        }
+    }
+
+    /// Takes coded band `band` and joins every band now ready.
+    fn add(&mut self, band: usize, segment: &'s mut Vec<u8>) {
+        self.waiting[band] = Some(segment);
+        while let Some(segment) = self.waiting.get_mut(self.next).and_then(Option::take) {
+            match &mut self.image {
+                Some(image) => image.extend_from_slice(segment),
+                None => self.image = Some(segment),
+            }
+            self.next += 1;
+        }
     }
 }
 
@@ -245,7 +279,9 @@ fn code_mcu(w: &mut BitWriter, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSe
 
 impl RowCoder<'_, '_> {
     /// Codes every band on up to one thread per writer, each band after the bytes of its
-    /// buffer of `segments` (capacity kept from frame to frame, but for the first).
+    /// buffer of `segments` (capacity kept from frame to frame, but for the first), and
+    /// joins them in order into the first: each band as soon as those before it are in,
+    /// by the thread that finished it, so that little is left to join when the last ends.
     fn code_bands(
         &self,
         helpers: Option<&rayon_core::ThreadPool>,
@@ -258,15 +294,19 @@ impl RowCoder<'_, '_> {
             .iter()
             .zip(segments.iter_mut())
             .zip(self.split_recon(bands, recon))
-            .map(|((rows, out), rb)| Mutex::new(Some((rows.clone(), out, rb))))
+            .enumerate()
+            .map(|(band, ((rows, out), rb))| Mutex::new(Some((band, rows.clone(), out, rb))))
             .collect();
         let next = AtomicUsize::new(0);
+        let joiner = Mutex::new(Joiner::new(jobs.len()));
         // Each worker takes the next band not yet taken until none is left.
         let work = |writer: &mut BitWriter| {
             while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
                 let taken = job.lock().unwrap_or_else(PoisonError::into_inner).take();
-                if let Some((rows, out, rb)) = taken {
+                if let Some((band, rows, out, rb)) = taken {
                     self.code_rows(rows, writer, out, rb);
+                    let mut joiner = joiner.lock().unwrap_or_else(PoisonError::into_inner);
+                    joiner.add(band, out);
                 }
             }
         };
@@ -427,6 +467,26 @@ fn store_block(
 mod tests {
     use super::*;
     use softvpu_core::synth::Pattern;
+
+    #[test]
+    fn joiner_joins_bands_in_order_whatever_order_they_end_in() {
+        let mut bands: [Vec<u8>; 5] = std::array::from_fn(|b| vec![b as u8; b + 1]);
+        let [b0, b1, b2, b3, b4] = bands.each_mut();
+        let mut joiner = Joiner::new(5);
+        joiner.add(3, b3);
+        joiner.add(1, b1);
+        assert_eq!(joiner.next, 0, "nothing joins before the first band");
+        joiner.add(0, b0);
+        assert_eq!(
+            joiner.next, 2,
+            "the first two join, the fourth waits for the third"
+        );
+        joiner.add(4, b4);
+        joiner.add(2, b2);
+        assert_eq!(joiner.next, 5);
+        drop(joiner);
+        assert_eq!(bands[0], [0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4]);
+    }
 
     #[test]
     fn every_thread_count_codes_the_same_image() {
