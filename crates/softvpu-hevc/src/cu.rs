@@ -169,14 +169,14 @@ impl BlockMap {
         }
     }
 
-    /// The blocks of the luma rectangle (`x`, `y`, `w`, `h`), rows packed.
-    pub fn rect(&self, x: usize, y: usize, w: usize, h: usize) -> Vec<BlockInfo> {
+    /// The blocks of the luma rectangle (`x`, `y`, `w`, `h`), rows packed into `out`
+    /// (cleared first).
+    pub fn rect(&self, x: usize, y: usize, w: usize, h: usize, out: &mut Vec<BlockInfo>) {
         let (bx, bw) = (x >> 2, w >> 2);
-        let mut out = Vec::with_capacity(bw * (h >> 2));
+        out.clear();
         for row in (y >> 2)..((y + h) >> 2) {
             out.extend_from_slice(&self.info[row * self.w4 + bx..][..bw]);
         }
-        out
     }
 
     /// Writes blocks that [`BlockMap::rect`] took of a rectangle `w` luma samples wide.

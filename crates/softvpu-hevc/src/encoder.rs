@@ -394,3 +394,36 @@ fn picture_md5(rec: &Yuv) -> [[u8; 16]; 3] {
         h.finish()
     })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use softvpu_core::synth::Pattern;
+
+    /// Three workers on three CTU rows: the third hears a row and tells none, every
+    /// picture; what it keeps for reuse stays within a row's worth however many pictures.
+    #[test]
+    fn workers_keep_at_most_a_row_of_messages() {
+        let (w, h) = (202usize, 130usize);
+        let mut enc = HevcEncoder::new(HevcSettings {
+            width: w,
+            height: h,
+            fps: (30, 1),
+            bitrate_kbps: 0,
+            picture_hash: false,
+            intra_period: 0,
+            threads: 3,
+            preset: Preset::Fast,
+        });
+        for i in 0..8 {
+            let nv12 = Pattern::Noise { seed: i }.render(w as u32, h as u32, i as u32);
+            let frame = Frame::from_nv12(&nv12, w as u32, h as u32).unwrap();
+            enc.encode(&frame, 30);
+        }
+        let cols = w.div_ceil(64);
+        let kept: Vec<usize> = enc.pool.iter().map(RowBuffers::spare_messages).collect();
+        assert!(kept.iter().any(|&n| n > 0), "messages are reused: {kept:?}");
+        assert!(kept.iter().all(|&n| n <= cols), "{kept:?}");
+    }
+}

@@ -57,13 +57,12 @@ impl Plane {
         }
     }
 
-    /// The `w`x`h` rectangle at (`x`, `y`), rows packed.
-    pub fn rect(&self, x: usize, y: usize, w: usize, h: usize) -> Vec<u8> {
-        let mut out = Vec::with_capacity(w * h);
+    /// The `w`x`h` rectangle at (`x`, `y`), rows packed into `out` (cleared first).
+    pub fn rect(&self, x: usize, y: usize, w: usize, h: usize, out: &mut Vec<u8>) {
+        out.clear();
         for r in y..y + h {
             out.extend_from_slice(&self.data[r * self.stride + x..][..w]);
         }
-        out
     }
 
     /// Writes a rectangle that [`Plane::rect`] took.

@@ -51,6 +51,10 @@ pub(crate) struct RowBuffers {
     pub edges: EdgeStrengths,
     levels: CtuLevels,
     scratch: Box<TuScratch>,
+    /// Messages pasted in, kept to carry this worker's next CTUs: what workers send each
+    /// other goes round the ring, so their buffers are allocated once, not per CTU (at
+    /// most a row's worth are kept).
+    spare: Vec<CtuDone>,
 }
 
 impl std::fmt::Debug for RowBuffers {
@@ -70,7 +74,14 @@ impl RowBuffers {
             edges: EdgeStrengths::new(width, height),
             levels: CtuLevels::default(),
             scratch: TuScratch::new(),
+            spare: Vec::new(),
         }
+    }
+
+    /// How many messages are kept for reuse.
+    #[cfg(test)]
+    pub fn spare_messages(&self) -> usize {
+        self.spare.len()
     }
 
     /// Buffers for a `width` x `height` picture from `pool`, or new ones. What a picture
@@ -169,6 +180,7 @@ impl Progress<'_> {
 }
 
 /// What the worker of row `r` tells the worker of row `r + 1` after each CTU.
+#[derive(Default)]
 struct CtuDone {
     col: usize,
     /// The CTU's reconstruction (luma, Cb, Cr rectangles) and blocks.
@@ -441,22 +453,20 @@ impl Worker<'_> {
         (x, y, ctb.min(layout.width - x), ctb.min(layout.height - y))
     }
 
-    fn done(&self, col: usize, row: usize, contexts: Option<Box<Contexts>>) -> CtuDone {
+    fn done(&mut self, col: usize, row: usize, contexts: Option<Box<Contexts>>) -> CtuDone {
         let (x, y, w, h) = self.ctu_rect(col, row);
+        let mut done = self.bufs.spare.pop().unwrap_or_default();
         let [luma, cb, cr] = &self.bufs.rec.planes;
-        CtuDone {
-            col,
-            rec: [
-                luma.rect(x, y, w, h),
-                cb.rect(x / 2, y / 2, w / 2, h / 2),
-                cr.rect(x / 2, y / 2, w / 2, h / 2),
-            ],
-            blocks: self.bufs.map.rect(x, y, w, h),
-            contexts,
-        }
+        luma.rect(x, y, w, h, &mut done.rec[0]);
+        cb.rect(x / 2, y / 2, w / 2, h / 2, &mut done.rec[1]);
+        cr.rect(x / 2, y / 2, w / 2, h / 2, &mut done.rec[2]);
+        self.bufs.map.rect(x, y, w, h, &mut done.blocks);
+        done.col = col;
+        done.contexts = contexts;
+        done
     }
 
-    fn paste(&mut self, row: usize, done: CtuDone) {
+    fn paste(&mut self, row: usize, mut done: CtuDone) {
         let (x, y, w, _) = self.ctu_rect(done.col, row);
         for (c, rect) in done.rec.iter().enumerate() {
             let (px, py, pw) = if c == 0 {
@@ -467,8 +477,13 @@ impl Worker<'_> {
             self.bufs.rec.planes[c].put_rect(px, py, pw, rect);
         }
         self.bufs.map.put_rect(x, y, w, &done.blocks);
-        if done.contexts.is_some() {
-            self.synced = done.contexts;
+        if let Some(contexts) = done.contexts.take() {
+            self.synced = Some(contexts);
+        }
+        // A row's worth covers every message in flight; more would only pile up with a
+        // worker that hears more CTUs than it tells (one row more, with some row counts).
+        if self.bufs.spare.len() < ctb_grid(&self.job.layout).0 {
+            self.bufs.spare.push(done);
         }
     }
 }
