@@ -544,8 +544,10 @@ impl CtuSearch<'_> {
         }
     }
 
-    /// The half-sample square step of [`CtuSearch::refine_fractional`] around a whole-sample
-    /// vector, its eight predictions cut from three shared filtered blocks.
+    /// The half-sample step of [`CtuSearch::refine_fractional`] around a whole-sample
+    /// vector, its predictions cut from shared filtered blocks: the square for the
+    /// thorough preset; for the fast one a cross and one corner, whose diagonal block is
+    /// filtered only when a corner is priced.
     #[allow(clippy::too_many_arguments)]
     fn half_sample_step(
         &self,
@@ -558,15 +560,28 @@ impl CtuSearch<'_> {
         (centre, cost): (Mv, f64),
     ) -> (Mv, f64) {
         let sc = &mut s.inter;
-        let n = 1usize << log2;
+        let (luma, n) = (&reference.planes[0], 1usize << log2);
         sc.interp
-            .half_samples(&reference.planes[0], (x, y), n, centre, &mut sc.half);
+            .half_samples(luma, (x, y), n, centre, &mut sc.half);
         let src = &self.src.planes[0];
         let src_block = &src.data[y * src.stride + x..];
-        best_around((centre, cost), 2, |cand, (ox, oy)| {
+        let mut diagonals = false;
+        let mut price = |cand: Mv| {
+            let (ox, oy) = (
+                i32::from(cand.x - centre.x) / 2,
+                i32::from(cand.y - centre.y) / 2,
+            );
+            if ox != 0 && oy != 0 && !diagonals {
+                sc.interp.half_diagonals(luma, &mut sc.half);
+                diagonals = true;
+            }
             let (pred, stride) = sc.half.block(ox, oy);
             self.vector_cost(satd(src_block, src.stride, pred, stride, log2), cand, amvp)
-        })
+        };
+        match self.preset {
+            Preset::Fast => best_of_cross((centre, cost), 2, price),
+            Preset::Thorough => best_around((centre, cost), 2, |cand, _| price(cand)),
+        }
     }
 
     /// SATD of the prediction with `mv` plus λ times the bits of signalling it by AMVP.

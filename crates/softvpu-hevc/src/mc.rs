@@ -69,9 +69,10 @@ impl Interpolator {
         self.displaced(reference, (x, y), (w, h), mv, &CHROMA_TAPS, out);
     }
 
-    /// The eight half-sample neighbours of the whole-sample vector `centre` for the `n`x`n`
-    /// luma block at (`x`, `y`), filtered as three shared blocks (see [`HalfSamples`]) rather
-    /// than eight: the same samples [`Interpolator::luma`] predicts, with a third of the work.
+    /// The half-sample neighbours across and down of the whole-sample vector `centre` for
+    /// the `n`x`n` luma block at (`x`, `y`), filtered as two shared blocks (see
+    /// [`HalfSamples`]) rather than four: the same samples [`Interpolator::luma`] predicts.
+    /// [`Interpolator::half_diagonals`] adds the four diagonal ones.
     pub fn half_samples(
         &mut self,
         reference: &Plane,
@@ -80,22 +81,19 @@ impl Interpolator {
         centre: Mv,
         out: &mut HalfSamples,
     ) {
-        debug_assert!(
-            centre.x & 3 == 0 && centre.y & 3 == 0,
-            "not a whole-sample vector"
+        let (cx, cy) = out.start(x, y, n, centre);
+        let (stride, half, whole) = (out.stride, &LUMA_TAPS[2], &LUMA_TAPS[0]);
+        self.filter(
+            reference,
+            (cx - 1, cy),
+            stride,
+            n,
+            half,
+            whole,
+            (2, 0),
+            &mut out.h,
         );
-        let cx = x as i32 + i32::from(centre.x >> 2);
-        let cy = y as i32 + i32::from(centre.y >> 2);
-        // One column or row more than the block, and whole vectors of columns wide.
-        let stride = (n + 1).next_multiple_of(8);
-        out.stride = stride;
-        for buf in [&mut out.h, &mut out.v, &mut out.hv] {
-            buf.resize(stride * (n + 1), 0);
-        }
-        let half = &LUMA_TAPS[2];
-        let whole = &LUMA_TAPS[0];
-        let (h, v, hv) = (&mut out.h, &mut out.v, &mut out.hv);
-        self.filter(reference, (cx - 1, cy), stride, n, half, whole, (2, 0), h);
+        let v = &mut out.v;
         self.filter(
             reference,
             (cx, cy - 1),
@@ -106,6 +104,13 @@ impl Interpolator {
             (0, 2),
             v,
         );
+    }
+
+    /// The four diagonal half-sample neighbours for the block and vector of the last
+    /// [`Interpolator::half_samples`], as one shared block.
+    pub fn half_diagonals(&mut self, reference: &Plane, out: &mut HalfSamples) {
+        let ((cx, cy), n, stride) = (out.centre, out.n, out.stride);
+        let (half, hv) = (&LUMA_TAPS[2], &mut out.hv);
         self.filter(
             reference,
             (cx - 1, cy - 1),
@@ -208,9 +213,30 @@ pub struct HalfSamples {
     v: Vec<u8>,
     hv: Vec<u8>,
     stride: usize,
+    /// The block size and the whole-sample position of the centre vector's prediction.
+    n: usize,
+    centre: (i32, i32),
 }
 
 impl HalfSamples {
+    /// Sizes the blocks for an `n`x`n` block at (`x`, `y`) around `centre`; returns where
+    /// the centre's prediction starts.
+    fn start(&mut self, x: usize, y: usize, n: usize, centre: Mv) -> (i32, i32) {
+        debug_assert!(
+            centre.x & 3 == 0 && centre.y & 3 == 0,
+            "not a whole-sample vector"
+        );
+        let cx = x as i32 + i32::from(centre.x >> 2);
+        let cy = y as i32 + i32::from(centre.y >> 2);
+        // One column or row more than the block, and whole vectors of columns wide.
+        self.stride = (n + 1).next_multiple_of(8);
+        for buf in [&mut self.h, &mut self.v, &mut self.hv] {
+            buf.resize(self.stride * (n + 1), 0);
+        }
+        (self.n, self.centre) = (n, (cx, cy));
+        (cx, cy)
+    }
+
     /// The prediction displaced by (`ox`, `oy`) half samples (each -1, 0 or 1, not both 0)
     /// from the centre, and its row stride.
     pub fn block(&self, ox: i32, oy: i32) -> (&[u8], usize) {
@@ -483,6 +509,7 @@ mod tests {
                 (0, 0, Mv::new(-400, 360)),
             ] {
                 ip.half_samples(&p, (x, y), n, centre, &mut half);
+                ip.half_diagonals(&p, &mut half);
                 let mut want = vec![0u8; n * n];
                 for oy in -1..=1 {
                     for ox in -1..=1 {
