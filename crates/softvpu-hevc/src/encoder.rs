@@ -374,12 +374,14 @@ fn pad_frame(frame: &Frame<'_>, yuv: &mut Yuv) {
     }
     let (cw, ch) = (fw / 2, fh / 2);
     for r in 0..height / 2 {
-        let src = frame.uv_row(r.min(ch - 1));
-        let (du, dv) = (u.row_mut(r), v.row_mut(r));
-        for i in 0..width / 2 {
-            let k = i.min(cw - 1);
-            du[i] = src[2 * k];
-            dv[i] = src[2 * k + 1];
+        let src = &frame.uv_row(r.min(ch - 1))[..2 * cw];
+        for (c, plane) in [&mut *u, &mut *v].into_iter().enumerate() {
+            let dst = plane.row_mut(r);
+            for (d, pair) in dst[..cw].iter_mut().zip(src.chunks_exact(2)) {
+                *d = pair[c];
+            }
+            let last = dst[cw - 1];
+            dst[cw..width / 2].fill(last);
         }
     }
 }
@@ -400,6 +402,31 @@ fn picture_md5(rec: &Yuv) -> [[u8; 16]; 3] {
 mod tests {
     use super::*;
     use softvpu_core::synth::Pattern;
+
+    #[test]
+    fn padding_repeats_the_last_column_and_row_of_each_plane() {
+        let (w, h) = (10u32, 6u32);
+        let nv12: Vec<u8> = (0..Frame::nv12_len(w, h))
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let frame = Frame::from_nv12(&nv12, w, h).unwrap();
+        let mut yuv = Yuv::new(24, 16);
+        pad_frame(&frame, &mut yuv);
+        let (w, h) = (w as usize, h as usize);
+        for y in 0..16 {
+            for x in 0..24 {
+                let want = frame.y_row(y.min(h - 1))[x.min(w - 1)];
+                assert_eq!(yuv.planes[0].row(y)[x], want, "luma ({x}, {y})");
+            }
+        }
+        for y in 0..8 {
+            for x in 0..12 {
+                let pair = &frame.uv_row(y.min(h / 2 - 1))[2 * x.min(w / 2 - 1)..];
+                assert_eq!(yuv.planes[1].row(y)[x], pair[0], "Cb ({x}, {y})");
+                assert_eq!(yuv.planes[2].row(y)[x], pair[1], "Cr ({x}, {y})");
+            }
+        }
+    }
 
     /// Three workers on three CTU rows: the third hears a row and tells none, every
     /// picture; what it keeps for reuse stays within a row's worth however many pictures.
