@@ -8,7 +8,7 @@
 /// The spec's 32-point transMatrix: row k is basis function k. The n-point matrix
 /// is rows 0, 32/n, 2*32/n, ... restricted to the first n columns.
 #[rustfmt::skip]
-const DCT: [[i8; 32]; 32] = [
+pub(crate) const DCT: [[i8; 32]; 32] = [
     [ 64,  64,  64,  64,  64,  64,  64,  64,  64,  64,  64,  64,  64,  64,  64,  64,
       64,  64,  64,  64,  64,  64,  64,  64,  64,  64,  64,  64,  64,  64,  64,  64],
     [ 90,  90,  88,  85,  82,  78,  73,  67,  61,  54,  46,  38,  31,  22,  13,   4,
@@ -279,10 +279,7 @@ impl Value for Lanes {
 }
 
 /// Rows then columns, each 1-D pass by `K` (out[k] = sum_i M[k][i] * in[i]). The row pass
-/// leaves horizontal frequency u of row y at coeffs[y * N + u]; the column pass reads
-/// columns of it whole before it writes them, eight at a time as [`Lanes`] where the block
-/// is that wide (element-wise butterflies, which vectorise without horizontal sums; lanes
-/// across rows would need transposes that cost more than they save).
+/// leaves horizontal frequency u of row y at coeffs[y * N + u].
 #[inline(always)]
 fn forward_2d<const N: usize, K: Pass<N>>(residual: &[i16], coeffs: &mut [i32], log2_size: u32) {
     let (residual, coeffs) = (&residual[..N * N], &mut coeffs[..N * N]);
@@ -293,6 +290,25 @@ fn forward_2d<const N: usize, K: Pass<N>>(residual: &[i16], coeffs: &mut [i32], 
             *o = round_shift(v, shift1);
         }
     }
+    forward_columns::<N, K>(coeffs, log2_size);
+}
+
+/// The column pass of [`forward_2d`] alone, for a 16x16 or 32x32 DCT block whose rows are
+/// already transformed (the x86 row pass ends with it).
+#[inline(always)]
+pub(crate) fn forward_dct_columns(coeffs: &mut [i32], log2_size: u32) {
+    match log2_size {
+        4 => forward_columns::<16, DctFwd16>(&mut coeffs[..256], 4),
+        _ => forward_columns::<32, DctFwd32>(&mut coeffs[..1024], 5),
+    }
+}
+
+/// The column pass: reads columns whole before it writes them, eight at a time as
+/// [`Lanes`] where the block is that wide (element-wise butterflies, which vectorise
+/// without horizontal sums; lanes across rows would need transposes that cost more than
+/// they save).
+#[inline(always)]
+fn forward_columns<const N: usize, K: Pass<N>>(coeffs: &mut [i32], log2_size: u32) {
     let shift2 = log2_size + 6;
     if N >= LANES {
         for u0 in (0..N).step_by(LANES) {
@@ -690,24 +706,25 @@ mod tests {
                 inverse(&coeffs, &mut a, log2, dst);
                 inverse_portable(&coeffs, &mut b, log2, dst);
                 assert_eq!(a, b, "inverse {n}x{n} dst {dst} kind {kind}");
-                let residual: Vec<i16> = (0..n * n)
-                    .map(|i| match kind {
-                        0 => rng.below(511) as i16 - 255,
-                        1 => 255,
-                        2 => -255,
-                        _ => {
-                            if i % 3 == 0 {
-                                255
-                            } else {
-                                -255
-                            }
-                        }
-                    })
-                    .collect();
-                let (mut a, mut b) = (vec![0i32; n * n], vec![0i32; n * n]);
-                forward(&residual, &mut a, log2, dst);
-                forward_portable(&residual, &mut b, log2, dst);
-                assert_eq!(a, b, "forward {n}x{n} dst {dst} kind {kind}");
+                // 8-bit residuals (random, flat, alternating extremes), then the whole
+                // range the transform takes (up to ±4095) and single samples.
+                for pass in 0..20 {
+                    let big = pass % 2 == 1;
+                    let residual: Vec<i16> = (0..n * n)
+                        .map(|i| match kind {
+                            0 if big => rng.below(8191) as i16 - 4095,
+                            0 => rng.below(511) as i16 - 255,
+                            1 => [255, 4095][usize::from(big)],
+                            2 => [-255, -4095][usize::from(big)],
+                            _ if pass >= 18 => i16::from(i == pass % (n * n)) * 4095,
+                            _ => [-255, 255][usize::from(i % 3 == 0)],
+                        })
+                        .collect();
+                    let (mut a, mut b) = (vec![0i32; n * n], vec![0i32; n * n]);
+                    forward(&residual, &mut a, log2, dst);
+                    forward_portable(&residual, &mut b, log2, dst);
+                    assert_eq!(a, b, "forward {n}x{n} dst {dst} kind {kind} pass {pass}");
+                }
             }
         }
     }
