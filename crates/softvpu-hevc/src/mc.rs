@@ -25,6 +25,22 @@ const CHROMA_TAPS: [[i32; 4]; 8] = [
     [-2, 10, 58, -2],
 ];
 
+/// [`CHROMA_TAPS`] as 8-tap filters (positions -3..=4, the outer two a side zero).
+#[cfg(target_arch = "x86_64")]
+const CHROMA_TAPS_8: [[i32; 8]; 8] = {
+    let mut t = [[0; 8]; 8];
+    let mut p = 0;
+    while p < 8 {
+        let mut k = 0;
+        while k < 4 {
+            t[p][k + 2] = CHROMA_TAPS[p][k];
+            k += 1;
+        }
+        p += 1;
+    }
+    t
+};
+
 /// The widest block filtered: a 64-sample CU, or the 65 columns [`HalfSamples`] needs
 /// rounded up to whole vectors.
 const MAX_WIDTH: usize = 72;
@@ -66,6 +82,12 @@ impl Interpolator {
         mv: Mv,
         out: &mut [u8],
     ) {
+        // The x86 kernels filter 8 taps; the chroma taps padded with zeros give the same
+        // sums, from a window wider by two samples a side.
+        #[cfg(target_arch = "x86_64")]
+        if w % 8 == 0 && crate::cpu::sse41().is_some() {
+            return self.displaced(reference, (x, y), (w, h), mv, &CHROMA_TAPS_8, out);
+        }
         self.displaced(reference, (x, y), (w, h), mv, &CHROMA_TAPS, out);
     }
 
@@ -585,6 +607,26 @@ mod tests {
                         assert_eq!(out, portable_luma(p, x, y, size, mv), "{size:?} {mv:?}");
                         let want = reference_luma(p, (x + 5) as i32, (y + 3) as i32, mv);
                         assert_eq!(out[3 * size.0 + 5], want, "{size:?} {mv:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dispatched_chroma_equals_the_four_tap_filter() {
+        let planes = [noise_plane(40, 40, 9), noise_plane(40, 40, 10)];
+        let mut ip = Interpolator::default();
+        for p in &planes {
+            for size in [(8, 8), (16, 16), (32, 32), (8, 4), (24, 8), (4, 4), (4, 8)] {
+                for phase in 0..64i16 {
+                    let mv = Mv::new(phase % 8 - 16, phase / 8 + 8);
+                    let (w, h) = size;
+                    for (x, y) in [(0usize, 0usize), (4, 8), (40 - w, 40 - h), (40 - w, 0)] {
+                        let (mut got, mut want) = (vec![0u8; w * h], vec![0u8; w * h]);
+                        ip.chroma(p, x, y, w, h, mv, &mut got);
+                        ip.displaced(p, (x, y), size, mv, &CHROMA_TAPS, &mut want);
+                        assert_eq!(got, want, "{size:?} {mv:?} at ({x}, {y})");
                     }
                 }
             }
