@@ -1,6 +1,8 @@
 //! The luma 8-tap interpolation of `mc` with SSE4.1, eight samples at a time, for blocks
-//! whose width is a multiple of 8, and with AVX2, sixteen at a time, for multiples of 16. The arithmetic is the scalar code's: 16-bit sums for a
-//! single pass (exact, |sum| <= 112 * 255), 32-bit for the second pass of a 2-D filter.
+//! whose width is a multiple of 8, and with AVX2, sixteen at a time, for multiples of 16
+//! (its horizontal pass by byte multiply-adds of sample pairs). The arithmetic is the
+//! scalar code's: 16-bit sums for a single pass (exact, |sum| <= 112 * 255), 32-bit for
+//! the second pass of a 2-D filter.
 
 use std::arch::x86_64::{
     __m128i, _mm_add_epi16, _mm_add_epi32, _mm_alignr_epi8, _mm_cvtepu8_epi16, _mm_loadu_si128,
@@ -11,10 +13,11 @@ use std::arch::x86_64::{
 
 use std::arch::x86_64::_mm_loadl_epi64;
 use std::arch::x86_64::{
-    __m256i, _mm256_add_epi16, _mm256_add_epi32, _mm256_castsi256_si128, _mm256_cvtepu8_epi16,
-    _mm256_loadu_si256, _mm256_madd_epi16, _mm256_mullo_epi16, _mm256_packs_epi32,
-    _mm256_packus_epi16, _mm256_permute4x64_epi64, _mm256_set1_epi16, _mm256_set1_epi32,
-    _mm256_setzero_si256, _mm256_srai_epi16, _mm256_srai_epi32, _mm256_storeu_si256,
+    __m256i, _mm256_add_epi16, _mm256_add_epi32, _mm256_castsi128_si256, _mm256_castsi256_si128,
+    _mm256_cvtepu8_epi16, _mm256_inserti128_si256, _mm256_loadu_si256, _mm256_madd_epi16,
+    _mm256_maddubs_epi16, _mm256_mullo_epi16, _mm256_packs_epi32, _mm256_packus_epi16,
+    _mm256_permute4x64_epi64, _mm256_set1_epi16, _mm256_set1_epi32, _mm256_setzero_si256,
+    _mm256_shuffle_epi8, _mm256_srai_epi16, _mm256_srai_epi32, _mm256_storeu_si256,
     _mm256_unpackhi_epi16, _mm256_unpacklo_epi16,
 };
 
@@ -193,7 +196,8 @@ pub(super) unsafe fn luma16(
     let (src, dst) = (win.as_ptr(), out.as_mut_ptr());
     match passes {
         Passes::Horizontal(tx) => {
-            let taps = tx.map(|t| _mm256_set1_epi16(t as i16));
+            // SAFETY: AVX2 (the caller's promise).
+            let taps = unsafe { TapPairs::new(tx) };
             for r in 0..h {
                 for i in (0..w).step_by(16) {
                     // SAFETY: row r + 3 holds w + 7 >= i + 23 samples; out row r holds w.
@@ -220,7 +224,8 @@ pub(super) unsafe fn luma16(
             }
         }
         Passes::Both(tx, ty) => {
-            let taps = tx.map(|t| _mm256_set1_epi16(t as i16));
+            // SAFETY: AVX2 (the caller's promise).
+            let taps = unsafe { TapPairs::new(tx) };
             // Every value is written before it is read: grow, never clear.
             if temp.len() < w * (h + 7) {
                 temp.resize(w * (h + 7), 0);
@@ -255,19 +260,57 @@ pub(super) unsafe fn luma16(
     }
 }
 
-/// `sum_k taps[k] * p[j + k]` for j in 0..16, in 16 bits.
+/// The taps of a horizontal pass for [`horizontal16`]: pairs of taps as bytes (they fit:
+/// -11..=58), and the byte shuffles that put the sample pairs they multiply side by side.
+#[derive(Clone, Copy)]
+struct TapPairs {
+    taps: [__m256i; 4],
+    shuffles: [__m256i; 4],
+}
+
+impl TapPairs {
+    /// # Safety
+    /// AVX2.
+    #[target_feature(enable = "avx2")]
+    unsafe fn new(t: &[i32; 8]) -> Self {
+        let taps = std::array::from_fn(|k| {
+            let (a, b) = (t[2 * k] as i8 as u8, t[2 * k + 1] as i8 as u8);
+            _mm256_set1_epi16(i16::from_le_bytes([a, b]))
+        });
+        // Output j of a lane takes samples j + 2k and j + 2k + 1 of what the lane holds:
+        // samples 0..16 in the low lane, 7..23 in the high one (outputs 8..16).
+        let shuffles = std::array::from_fn(|k| {
+            let pattern: [u8; 32] = std::array::from_fn(|i| {
+                let (lane, byte) = (i / 16, i % 16);
+                (byte / 2 + byte % 2 + 2 * k + lane) as u8
+            });
+            // SAFETY: 32 bytes; unaligned load.
+            unsafe { _mm256_loadu_si256(pattern.as_ptr().cast::<__m256i>()) }
+        });
+        Self { taps, shuffles }
+    }
+}
+
+/// `sum_k taps[k] * p[j + k]` for j in 0..16, in 16 bits: four multiply-adds of sample
+/// pairs (unsigned) by tap pairs (signed), each pair sum within ±80 * 255 and every total
+/// within ±112 * 255, so no sum saturates and the result is the plain sum.
 ///
 /// # Safety
 /// AVX2; `p` points at 23 readable samples.
 #[target_feature(enable = "avx2")]
-unsafe fn horizontal16(p: *const u8, taps: &[__m256i; 8]) -> __m256i {
-    let mut acc = _mm256_setzero_si256();
-    for (k, t) in taps.iter().enumerate() {
-        // SAFETY: p[k..k + 16] is readable for k < 8.
-        let v = unsafe { load16(p.add(k)) };
-        acc = _mm256_add_epi16(acc, _mm256_mullo_epi16(v, *t));
-    }
-    acc
+unsafe fn horizontal16(p: *const u8, pairs: &TapPairs) -> __m256i {
+    // SAFETY: p[0..16] and p[7..23] are readable (the caller's promise).
+    let v = unsafe {
+        let lo = _mm_loadu_si128(p.cast::<__m128i>());
+        let hi = _mm_loadu_si128(p.add(7).cast::<__m128i>());
+        _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(lo), hi)
+    };
+    let term =
+        |k: usize| _mm256_maddubs_epi16(_mm256_shuffle_epi8(v, pairs.shuffles[k]), pairs.taps[k]);
+    _mm256_add_epi16(
+        _mm256_add_epi16(term(0), term(1)),
+        _mm256_add_epi16(term(2), term(3)),
+    )
 }
 
 /// [`vertical8_i16`] for sixteen columns. AVX2 unpacks interleave within 128-bit lanes,
