@@ -4,15 +4,15 @@
 
 use std::arch::x86_64::{
     __m128i, _mm_abs_epi16, _mm_add_epi16, _mm_add_epi32, _mm_add_epi64, _mm_cvtepu8_epi16,
-    _mm_cvtsi128_si32, _mm_loadl_epi64, _mm_loadu_si128, _mm_madd_epi16, _mm_sad_epu8,
-    _mm_set1_epi16, _mm_setzero_si128, _mm_shuffle_epi32, _mm_sub_epi16, _mm_unpackhi_epi16,
-    _mm_unpackhi_epi32, _mm_unpackhi_epi64, _mm_unpacklo_epi16, _mm_unpacklo_epi32,
-    _mm_unpacklo_epi64,
+    _mm_cvtsi128_si32, _mm_loadl_epi64, _mm_loadu_si128, _mm_madd_epi16, _mm_max_epi16,
+    _mm_sad_epu8, _mm_set1_epi16, _mm_setzero_si128, _mm_shuffle_epi32, _mm_sub_epi16,
+    _mm_unpackhi_epi16, _mm_unpackhi_epi32, _mm_unpackhi_epi64, _mm_unpacklo_epi16,
+    _mm_unpacklo_epi32, _mm_unpacklo_epi64,
 };
 use std::arch::x86_64::{
     __m256i, _mm256_abs_epi16, _mm256_add_epi16, _mm256_add_epi32, _mm256_add_epi64,
     _mm256_castsi256_si128, _mm256_cvtepu8_epi16, _mm256_extracti128_si256, _mm256_loadu_si256,
-    _mm256_madd_epi16, _mm256_sad_epu8, _mm256_set1_epi16, _mm256_setzero_si256,
+    _mm256_madd_epi16, _mm256_max_epi16, _mm256_sad_epu8, _mm256_set1_epi16, _mm256_setzero_si256,
     _mm256_shuffle_epi32, _mm256_sub_epi16, _mm256_unpackhi_epi16, _mm256_unpackhi_epi32,
     _mm256_unpackhi_epi64, _mm256_unpacklo_epi16, _mm256_unpacklo_epi32, _mm256_unpacklo_epi64,
 };
@@ -128,24 +128,27 @@ pub(super) unsafe fn hadamard8(a: &[u8], a_stride: usize, b: &[u8], b_stride: us
         *row = _mm_sub_epi16(_mm_cvtepu8_epi16(va), _mm_cvtepu8_epi16(vb));
     }
     // |d| <= 255; after one 8-point pass <= 2040, after two <= 16320: i16 holds it.
-    butterflies(&mut d);
+    butterflies(&mut d, 8);
     transpose(&mut d);
-    butterflies(&mut d);
-    let ones = _mm_set1_epi16(1);
+    butterflies(&mut d, 4);
+    // The last stage: |u + v| + |u - v| = 2 max(|u|, |v|).
+    let twos = _mm_set1_epi16(2);
     let mut acc = _mm_setzero_si128();
-    for row in d {
-        acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_abs_epi16(row), ones));
+    for j in 0..4 {
+        let max = _mm_max_epi16(_mm_abs_epi16(d[j]), _mm_abs_epi16(d[j + 4]));
+        acc = _mm_add_epi32(acc, _mm_madd_epi16(max, twos));
     }
     let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b1110>(acc));
     let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b0001>(acc));
     _mm_cvtsi128_si32(acc) as u32
 }
 
-/// The 8-point Walsh-Hadamard transform across the eight registers, lane by lane.
+/// The 8-point Walsh-Hadamard transform across the eight registers, lane by lane: its
+/// stages of butterflies `h` apart for `h` < `end` (8: all of them).
 #[target_feature(enable = "sse4.1")]
-fn butterflies(m: &mut [__m128i; 8]) {
+fn butterflies(m: &mut [__m128i; 8], end: usize) {
     let mut h = 1;
-    while h < 8 {
+    while h < end {
         for i in (0..8).step_by(2 * h) {
             for j in i..i + h {
                 let (u, v) = (m[j], m[j + h]);
@@ -215,13 +218,15 @@ pub(super) unsafe fn hadamard8x2(a: &[u8], a_stride: usize, b: &[u8], b_stride: 
         *row = _mm256_sub_epi16(_mm256_cvtepu8_epi16(va), _mm256_cvtepu8_epi16(vb));
     }
     // The same bounds as the 8x8 kernel: i16 holds every intermediate.
-    butterflies256(&mut d);
+    butterflies256(&mut d, 8);
     transpose256(&mut d);
-    butterflies256(&mut d);
-    let ones = _mm256_set1_epi16(1);
+    butterflies256(&mut d, 4);
+    // The last stage: |u + v| + |u - v| = 2 max(|u|, |v|).
+    let twos = _mm256_set1_epi16(2);
     let mut acc = _mm256_setzero_si256();
-    for row in d {
-        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_abs_epi16(row), ones));
+    for j in 0..4 {
+        let max = _mm256_max_epi16(_mm256_abs_epi16(d[j]), _mm256_abs_epi16(d[j + 4]));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(max, twos));
     }
     let acc = _mm256_add_epi32(acc, _mm256_shuffle_epi32::<0b1110>(acc));
     let acc = _mm256_add_epi32(acc, _mm256_shuffle_epi32::<0b0001>(acc));
@@ -232,9 +237,9 @@ pub(super) unsafe fn hadamard8x2(a: &[u8], a_stride: usize, b: &[u8], b_stride: 
 
 /// [`butterflies`] on both lanes of eight 256-bit registers.
 #[target_feature(enable = "avx2")]
-fn butterflies256(m: &mut [__m256i; 8]) {
+fn butterflies256(m: &mut [__m256i; 8], end: usize) {
     let mut h = 1;
-    while h < 8 {
+    while h < end {
         for i in (0..8).step_by(2 * h) {
             for j in i..i + h {
                 let (u, v) = (m[j], m[j + h]);
