@@ -245,10 +245,10 @@ impl CtuLevels {
     /// Whether an `n`x`n` block holds a non-zero level.
     pub fn any_nonzero(&self, c: usize, x: usize, y: usize, n: usize) -> bool {
         let stride = LEVEL_STRIDE[c];
+        // An OR over whole rows (which vectorises) rather than a test per level.
         (0..n).any(|r| {
-            self.planes[c][(y + r) * stride + x..][..n]
-                .iter()
-                .any(|&v| v != 0)
+            let row = &self.planes[c][(y + r) * stride + x..][..n];
+            row.iter().fold(0, |acc, &v| acc | v) != 0
         })
     }
 }
