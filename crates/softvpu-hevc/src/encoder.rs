@@ -403,6 +403,41 @@ mod tests {
     use super::*;
     use softvpu_core::synth::Pattern;
 
+    /// The fast preset's shortcut for 16x16 intra CUs still lets 8x8 CUs code a picture
+    /// whose 8x8 squares have nothing in common (and keeps 16x16 CUs whole on a gradient).
+    #[test]
+    fn intra_cus_split_where_the_quadrants_differ() {
+        let (w, h) = (128usize, 64usize);
+        let code = |sample: &dyn Fn(usize, usize) -> u8| {
+            let mut nv12 = vec![128u8; Frame::nv12_len(w as u32, h as u32)];
+            for y in 0..h {
+                for x in 0..w {
+                    nv12[y * w + x] = sample(x, y);
+                }
+            }
+            let frame = Frame::from_nv12(&nv12, w as u32, h as u32).unwrap();
+            let mut enc = HevcEncoder::new(HevcSettings {
+                width: w,
+                height: h,
+                fps: (30, 1),
+                bitrate_kbps: 0,
+                picture_hash: false,
+                intra_period: 0,
+                threads: 1,
+                preset: Preset::Fast,
+            });
+            enc.encode(&frame, 27).stats.cu_sizes
+        };
+        // Squares of unrelated levels with a fine texture of their own.
+        let squares = code(&|x, y| {
+            let level = ((x / 8) * 97 + (y / 8) * 61) % 200 + 20;
+            (level + (x * 3 + y * 5) % 7) as u8
+        });
+        assert!(squares[0] > 32, "8x8 CUs: {squares:?}");
+        let gradient = code(&|x, y| (x + y) as u8);
+        assert_eq!(gradient[0], 0, "8x8 CUs on a gradient: {gradient:?}");
+    }
+
     #[test]
     fn padding_repeats_the_last_column_and_row_of_each_plane() {
         let (w, h) = (10u32, 6u32);
