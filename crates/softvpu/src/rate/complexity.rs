@@ -137,17 +137,18 @@ fn difference(a: &[u8], b: &[u8]) -> u32 {
 /// 2x2 box-filtered luma (frame sizes are even).
 fn half_size_luma(frame: &Frame<'_>, out: &mut Vec<u8>) {
     let (w, h) = (frame.width() as usize / 2, frame.height() as usize / 2);
-    out.clear();
-    out.reserve(w * h);
-    for r in 0..h {
+    // Sized first and written row by row in place, which vectorises (extending sample by
+    // sample does not).
+    out.resize(w * h, 0);
+    for (r, row) in out.chunks_exact_mut(w).enumerate() {
         let (top, bottom) = (frame.y_row(2 * r), frame.y_row(2 * r + 1));
         let pairs = top[..2 * w]
             .chunks_exact(2)
             .zip(bottom[..2 * w].chunks_exact(2));
-        out.extend(pairs.map(|(t, b)| {
+        for (o, (t, b)) in row.iter_mut().zip(pairs) {
             let s = u16::from(t[0]) + u16::from(t[1]) + u16::from(b[0]) + u16::from(b[1]);
-            ((s + 2) / 4) as u8
-        }));
+            *o = ((s + 2) / 4) as u8;
+        }
     }
 }
 
