@@ -129,8 +129,13 @@ impl Avx2 {
         unsafe { multiversion::predict(refs, log2, mode, luma, out) }
     }
 
-    /// [`crate::transform::inverse`], built for AVX2.
+    /// [`crate::transform::inverse`], built for AVX2; the 8- to 32-point DCTs by 16-bit
+    /// multiply-adds (`transform`).
     pub(crate) fn inverse(self, coeffs: &[i32], residual: &mut [i16], log2: u32, dst: bool) {
+        if !dst && (3..=5).contains(&log2) {
+            // SAFETY: `self` exists only when AVX2 was detected.
+            return unsafe { transform::inverse_dct(coeffs, residual, log2) };
+        }
         // SAFETY: `self` exists only when AVX2 was detected.
         unsafe { multiversion::inverse(coeffs, residual, log2, dst) }
     }

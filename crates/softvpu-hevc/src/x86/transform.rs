@@ -1,19 +1,21 @@
-//! The 16- and 32-point forward DCT with AVX2's 16-bit multiply-adds: the row pass as
-//! whole matrix rows times the residual row (eight outputs a register, two samples a
-//! multiply-add), then, when every row-pass output fits 16 bits (always, for 8-bit
-//! residuals), the column pass the same way on pairs of rows; otherwise the portable
-//! column pass. The sums are the portable ones regrouped (exact: at most
-//! 32 x 90 x 32768 < 2^31), so the coefficients are equal; the tests beside the portable
-//! transform compare them.
+//! The 8- to 32-point DCTs with AVX2's 16-bit multiply-adds. Forward (16 and 32): the
+//! row pass as whole matrix rows times the residual row (eight outputs a register, two
+//! samples a multiply-add), then, when every row-pass output fits 16 bits (always, for
+//! 8-bit residuals), the column pass the same way on pairs of rows; otherwise the
+//! portable column pass. Inverse (8 to 32): both passes so, skipping the pairs of zero
+//! coefficients. The sums are the portable ones regrouped (exact: at most
+//! 32 x 90 x 32768 < 2^31) and the clips the same, so the results are equal; the tests
+//! beside the portable transform compare them.
 
 use std::arch::x86_64::{
     __m256i, _mm256_abs_epi32, _mm256_add_epi32, _mm256_and_si256, _mm256_cmpgt_epi32,
-    _mm256_loadu_si256, _mm256_madd_epi16, _mm256_max_epi32, _mm256_movemask_epi8, _mm256_or_si256,
+    _mm256_loadu_si256, _mm256_madd_epi16, _mm256_max_epi32, _mm256_min_epi32,
+    _mm256_movemask_epi8, _mm256_or_si256, _mm256_packs_epi32, _mm256_permute4x64_epi64,
     _mm256_set1_epi32, _mm256_setzero_si256, _mm256_slli_epi32, _mm256_srai_epi32,
-    _mm256_storeu_si256,
+    _mm256_storeu_si256, _mm256_testz_si256,
 };
 
-use crate::transform::{forward_dct_columns, DCT};
+use crate::transform::{forward_dct_columns, inverse_dc, DCT};
 
 /// `PAIRS[N][m][g]`: for residual samples 2m and 2m + 1, the coefficients of outputs
 /// 8g..8g + 8 of the N-point DCT, as sixteen 16-bit values (output j's two coefficients
@@ -158,4 +160,172 @@ unsafe fn rows<const N: usize, const P: usize, const G: usize, const SHIFT: i32>
     }
     let over = _mm256_cmpgt_epi32(largest, _mm256_set1_epi32(i32::from(i16::MAX)));
     _mm256_movemask_epi8(over) == 0
+}
+
+/// `INVERSE_PAIRS[N][m][g]`: for coefficients 2m and 2m + 1 of a row, their basis
+/// functions' samples 8g..8g + 8, side by side as the multiply-add pairs them.
+static INVERSE_PAIRS8: Pairs<4, 1> = inverse_pairs::<4, 1>();
+static INVERSE_PAIRS16: Pairs<8, 2> = inverse_pairs::<8, 2>();
+static INVERSE_PAIRS32: Pairs<16, 4> = inverse_pairs::<16, 4>();
+
+const fn inverse_pairs<const P: usize, const G: usize>() -> Pairs<P, G> {
+    let n = 2 * P;
+    let step = 32 / n;
+    let mut t = [[[0i16; 16]; G]; P];
+    let mut m = 0;
+    while m < P {
+        let mut x = 0;
+        while x < n {
+            t[m][x / 8][2 * (x % 8)] = DCT[2 * m * step][x] as i16;
+            t[m][x / 8][2 * (x % 8) + 1] = DCT[(2 * m + 1) * step][x] as i16;
+            x += 1;
+        }
+        m += 1;
+    }
+    t
+}
+
+/// `INVERSE_COLUMN[N][y][m]`: samples y of basis functions 2m and 2m + 1 as one 32-bit
+/// value, to multiply-add with coefficient rows 2m and 2m + 1.
+static INVERSE_COLUMN8: [[i32; 4]; 8] = inverse_column::<4, 8>();
+static INVERSE_COLUMN16: [[i32; 8]; 16] = inverse_column::<8, 16>();
+static INVERSE_COLUMN32: [[i32; 16]; 32] = inverse_column::<16, 32>();
+
+const fn inverse_column<const P: usize, const N: usize>() -> [[i32; P]; N] {
+    let step = 32 / N;
+    let mut t = [[0i32; P]; N];
+    let mut y = 0;
+    while y < N {
+        let mut m = 0;
+        while m < P {
+            let (a, b) = (
+                DCT[2 * m * step][y] as i16,
+                DCT[(2 * m + 1) * step][y] as i16,
+            );
+            t[y][m] = (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
+            m += 1;
+        }
+        y += 1;
+    }
+    t
+}
+
+/// [`crate::transform::inverse`] of an 8x8, 16x16 or 32x32 DCT block (`log2` 3..=5)
+/// whose coefficients are within 16 bits (as dequantised ones are), with 16-bit
+/// multiply-adds: the column pass eight columns a register on interleaved pairs of
+/// coefficient rows, the row pass eight samples a register, both skipping the pairs of
+/// zero coefficients most blocks are made of. The clips are the portable code's (by
+/// saturating packs), the sums its sums regrouped, so the residual is equal.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn inverse_dct(coeffs: &[i32], residual: &mut [i16], log2: u32) {
+    let n = 1usize << log2;
+    let (coeffs, residual) = (&coeffs[..n * n], &mut residual[..n * n]);
+    if coeffs[1..].iter().all(|&c| c == 0) {
+        residual.fill(inverse_dc(coeffs[0]));
+        return;
+    }
+    match log2 {
+        3 => inverse_nxn::<8, 4, 1>(coeffs, residual, &INVERSE_COLUMN8, &INVERSE_PAIRS8),
+        4 => inverse_nxn::<16, 8, 2>(coeffs, residual, &INVERSE_COLUMN16, &INVERSE_PAIRS16),
+        _ => inverse_nxn::<32, 16, 4>(coeffs, residual, &INVERSE_COLUMN32, &INVERSE_PAIRS32),
+    }
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn inverse_nxn<const N: usize, const P: usize, const G: usize>(
+    coeffs: &[i32],
+    residual: &mut [i16],
+    column: &[[i32; P]; N],
+    row_pairs: &Pairs<P, G>,
+) {
+    // Column pass: g[y][u] = clip16((sum_v M[v][y] c[v][u] + 64) >> 7), lanes over u;
+    // columns of zero coefficients leave zeros, and the row pass stops at the last column
+    // group holding any.
+    let mut g = [[0i32; N]; N];
+    let mut used_pairs = 0;
+    let low = _mm256_set1_epi32(0xFFFF);
+    let (lo16, hi16) = (_mm256_set1_epi32(-32768), _mm256_set1_epi32(32767));
+    for grp in 0..G {
+        let load = |i: usize| {
+            let src = &coeffs[i..i + 8];
+            // SAFETY: eight i32 (32 bytes); unaligned load.
+            unsafe { _mm256_loadu_si256(src.as_ptr().cast::<__m256i>()) }
+        };
+        // The non-zero pairs of coefficient rows in these columns, as 16-bit pairs.
+        let mut pairs = [(0usize, _mm256_setzero_si256()); P];
+        let mut count = 0;
+        for m in 0..P {
+            let (a, b) = (load(2 * m * N + 8 * grp), load((2 * m + 1) * N + 8 * grp));
+            let pair = _mm256_or_si256(_mm256_and_si256(a, low), _mm256_slli_epi32::<16>(b));
+            if _mm256_testz_si256(pair, pair) == 0 {
+                pairs[count] = (m, pair);
+                count += 1;
+            }
+        }
+        if count == 0 {
+            continue;
+        }
+        used_pairs = 4 * (grp + 1);
+        let round = _mm256_set1_epi32(64);
+        for (y, basis) in column.iter().enumerate() {
+            let mut acc = round;
+            for &(m, pair) in &pairs[..count] {
+                acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pair, _mm256_set1_epi32(basis[m])));
+            }
+            let v = _mm256_srai_epi32::<7>(acc);
+            let v = _mm256_max_epi32(_mm256_min_epi32(v, hi16), lo16);
+            let dst = &mut g[y][8 * grp..][..8];
+            // SAFETY: eight i32 (32 bytes); unaligned store.
+            unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast::<__m256i>(), v) };
+        }
+    }
+    // Row pass: r[y][x] = clip16((sum_u M[u][x] g[y][u] + 2048) >> 12), lanes over x.
+    let round = _mm256_set1_epi32(2048);
+    for (row, out) in g.iter().zip(residual.chunks_exact_mut(N)) {
+        let mut acc = [round; G];
+        for (m, basis) in row_pairs.iter().enumerate().take(used_pairs) {
+            let two = (row[2 * m] as u16 as u32) | (row[2 * m + 1] as u16 as u32) << 16;
+            if two == 0 {
+                continue;
+            }
+            let samples = _mm256_set1_epi32(two as i32);
+            for (acc, c) in acc.iter_mut().zip(basis) {
+                // SAFETY: `c` is sixteen i16 (32 bytes); unaligned load.
+                let c = unsafe { _mm256_loadu_si256(c.as_ptr().cast::<__m256i>()) };
+                *acc = _mm256_add_epi32(*acc, _mm256_madd_epi16(samples, c));
+            }
+        }
+        store_clipped(&acc.map(|a| _mm256_srai_epi32::<12>(a)), out);
+    }
+}
+
+/// Stores `G` registers of eight i32 as `8 G` i16, each clipped to 16 bits.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn store_clipped<const G: usize>(v: &[__m256i; G], out: &mut [i16]) {
+    if G == 1 {
+        // Packs interleave 128-bit lanes; the permute puts the eight values first.
+        let packed = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packs_epi32(v[0], v[0]));
+        let mut tmp = [0i16; 16];
+        // SAFETY: sixteen i16 (32 bytes); unaligned store.
+        unsafe { _mm256_storeu_si256(tmp.as_mut_ptr().cast::<__m256i>(), packed) };
+        out[..8].copy_from_slice(&tmp[..8]);
+        return;
+    }
+    for (i, pair) in v.chunks_exact(2).enumerate() {
+        let packed =
+            _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packs_epi32(pair[0], pair[1]));
+        let dst = &mut out[16 * i..][..16];
+        // SAFETY: sixteen i16 (32 bytes); unaligned store.
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast::<__m256i>(), packed) };
+    }
 }
