@@ -1,7 +1,7 @@
 //! Distortion measures between two 8-bit blocks (source vs prediction or
 //! reconstruction), each given as a slice with its own row stride.
 //!
-//! SAD and the 8x8 Hadamard of SATD have x86-64 kernels (`x86::dist`; with AVX2, two 8x8
+//! SAD, SSE and the 8x8 Hadamard of SATD have x86-64 kernels (`x86::dist`; with AVX2, two 8x8
 //! tiles at a time), used when
 //! [`crate::cpu::isa`] allows.
 
@@ -31,6 +31,14 @@ fn sad_scalar(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h:
 
 /// Sum of squared differences over a `w` x `h` block.
 pub fn sse(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if w % 8 == 0 && isa() != Isa::Scalar {
+        return crate::x86::sse(a, a_stride, b, b_stride, w, h);
+    }
+    sse_scalar(a, a_stride, b, b_stride, w, h)
+}
+
+fn sse_scalar(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u64 {
     rows(a, a_stride, b, b_stride, w, h)
         .map(|(ra, rb)| {
             let row: u32 = ra
@@ -335,6 +343,8 @@ mod tests {
                     for b in test_blocks(&mut rng, sb * h) {
                         let fast = crate::x86::sad(&a, sa, &b, sb, w, h);
                         assert_eq!(fast, sad_scalar(&a, sa, &b, sb, w, h), "sad {w}x{h}");
+                        let fast = crate::x86::sse(&a, sa, &b, sb, w, h);
+                        assert_eq!(fast, sse_scalar(&a, sa, &b, sb, w, h), "sse {w}x{h}");
                         if w >= 8 && h >= 8 {
                             let fast = cpu.hadamard8(&a, sa, &b, sb);
                             assert_eq!(fast, hadamard_sum::<8>(&a, sa, &b, sb), "hadamard");

@@ -7,7 +7,7 @@ use std::arch::x86_64::{
     _mm_cvtsi128_si32, _mm_loadl_epi64, _mm_loadu_si128, _mm_madd_epi16, _mm_max_epi16,
     _mm_sad_epu8, _mm_set1_epi16, _mm_setzero_si128, _mm_shuffle_epi32, _mm_sub_epi16,
     _mm_unpackhi_epi16, _mm_unpackhi_epi32, _mm_unpackhi_epi64, _mm_unpacklo_epi16,
-    _mm_unpacklo_epi32, _mm_unpacklo_epi64,
+    _mm_unpacklo_epi32, _mm_unpacklo_epi64, _mm_unpacklo_epi8,
 };
 use std::arch::x86_64::{
     __m256i, _mm256_abs_epi16, _mm256_add_epi16, _mm256_add_epi32, _mm256_add_epi64,
@@ -30,6 +30,60 @@ pub(crate) fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize
     }
     // SAFETY: SSE2 is part of every x86-64 CPU; the rows are inside the slices.
     unsafe { sad_sse2(a.as_ptr(), a_stride, b.as_ptr(), b_stride, w, h) }
+}
+
+/// Sum of squared differences of a `w` x `h` block whose width is a multiple of 8.
+pub(crate) fn sse(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u64 {
+    if h == 0 {
+        return 0;
+    }
+    // One bounds check for the whole block instead of one per row.
+    assert!(a.len() >= (h - 1) * a_stride + w && b.len() >= (h - 1) * b_stride + w);
+    // SAFETY: SSE2 is part of every x86-64 CPU; the rows are inside the slices.
+    unsafe { sse_sse2(a.as_ptr(), a_stride, b.as_ptr(), b_stride, w, h) }
+}
+
+/// Eight samples widened to 16 bits: differences and their squares' pair sums follow.
+///
+/// # Safety
+/// SSE2; 8 bytes are readable at `p`.
+#[inline]
+#[target_feature(enable = "sse2")]
+unsafe fn load8_wide(p: *const u8) -> __m128i {
+    // SAFETY: the caller's promise; unaligned load.
+    let v = unsafe { _mm_loadl_epi64(p.cast::<__m128i>()) };
+    _mm_unpacklo_epi8(v, _mm_setzero_si128())
+}
+
+/// # Safety
+/// The CPU must support SSE2 (every x86-64 CPU does); `w` is a multiple of 8 and `h` rows
+/// of `w` bytes, strides apart, are readable at `a` and `b`.
+#[target_feature(enable = "sse2")]
+unsafe fn sse_sse2(
+    a: *const u8,
+    a_stride: usize,
+    b: *const u8,
+    b_stride: usize,
+    w: usize,
+    h: usize,
+) -> u64 {
+    debug_assert!(w % 8 == 0);
+    let mut total = 0u64;
+    for y in 0..h {
+        // SAFETY: row y starts inside both blocks (the caller's promise).
+        let (ra, rb) = unsafe { (a.add(y * a_stride), b.add(y * b_stride)) };
+        // Per row at most 64 squares of at most 255^2 in four 32-bit lanes: no overflow.
+        let mut acc = _mm_setzero_si128();
+        for x in (0..w).step_by(8) {
+            // SAFETY: x + 8 <= w bytes of the row.
+            let d = unsafe { _mm_sub_epi16(load8_wide(ra.add(x)), load8_wide(rb.add(x))) };
+            acc = _mm_add_epi32(acc, _mm_madd_epi16(d, d));
+        }
+        let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b1110>(acc));
+        let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b0001>(acc));
+        total += u64::from(_mm_cvtsi128_si32(acc) as u32);
+    }
+    total
 }
 
 /// # Safety

@@ -8,7 +8,7 @@ mod mc;
 mod multiversion;
 mod transform;
 
-pub(crate) use dist::sad;
+pub(crate) use dist::{sad, sse};
 pub(crate) use mc::Passes;
 
 /// Proof that this CPU runs SSE4.1: only [`Sse41::detect`] makes one.
