@@ -403,6 +403,20 @@ mod tests {
     use super::*;
     use softvpu_core::synth::Pattern;
 
+    /// A fast-preset encoder at constant QP, one IDR, no hash.
+    fn fast_encoder(width: usize, height: usize, threads: usize) -> HevcEncoder {
+        HevcEncoder::new(HevcSettings {
+            width,
+            height,
+            fps: (30, 1),
+            bitrate_kbps: 0,
+            picture_hash: false,
+            intra_period: 0,
+            threads,
+            preset: Preset::Fast,
+        })
+    }
+
     /// The fast preset's shortcut for 16x16 intra CUs still lets 8x8 CUs code a picture
     /// whose 8x8 squares have nothing in common (and keeps 16x16 CUs whole on a gradient).
     #[test]
@@ -416,17 +430,7 @@ mod tests {
                 }
             }
             let frame = Frame::from_nv12(&nv12, w as u32, h as u32).unwrap();
-            let mut enc = HevcEncoder::new(HevcSettings {
-                width: w,
-                height: h,
-                fps: (30, 1),
-                bitrate_kbps: 0,
-                picture_hash: false,
-                intra_period: 0,
-                threads: 1,
-                preset: Preset::Fast,
-            });
-            enc.encode(&frame, 27).stats.cu_sizes
+            fast_encoder(w, h, 1).encode(&frame, 27).stats.cu_sizes
         };
         // Squares of unrelated levels with a fine texture of their own.
         let squares = code(&|x, y| {
@@ -468,16 +472,7 @@ mod tests {
     #[test]
     fn workers_keep_at_most_a_row_of_messages() {
         let (w, h) = (202usize, 130usize);
-        let mut enc = HevcEncoder::new(HevcSettings {
-            width: w,
-            height: h,
-            fps: (30, 1),
-            bitrate_kbps: 0,
-            picture_hash: false,
-            intra_period: 0,
-            threads: 3,
-            preset: Preset::Fast,
-        });
+        let mut enc = fast_encoder(w, h, 3);
         for i in 0..8 {
             let nv12 = Pattern::Noise { seed: i }.render(w as u32, h as u32, i as u32);
             let frame = Frame::from_nv12(&nv12, w as u32, h as u32).unwrap();

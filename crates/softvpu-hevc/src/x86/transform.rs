@@ -22,23 +22,54 @@ use crate::transform::{forward_dct_columns, inverse_dc, DCT};
 /// side by side, as the multiply-add pairs them with the two samples).
 type Pairs<const P: usize, const G: usize> = [[[i16; 16]; G]; P];
 
-static PAIRS16: Pairs<8, 2> = pairs::<8, 2>();
-static PAIRS32: Pairs<16, 4> = pairs::<16, 4>();
+static PAIRS16: Pairs<8, 2> = pairs::<8, 2>(false);
+static PAIRS32: Pairs<16, 4> = pairs::<16, 4>(false);
 
-const fn pairs<const P: usize, const G: usize>() -> Pairs<P, G> {
+/// Entry `(k, i)` of the N-point DCT matrix (row k is basis function k), or of its
+/// transpose: row k of the 32-point matrix every `32 / n` rows, first n columns.
+const fn entry(n: usize, k: usize, i: usize, transposed: bool) -> i16 {
+    let step = 32 / n;
+    if transposed {
+        DCT[i * step][k] as i16
+    } else {
+        DCT[k * step][i] as i16
+    }
+}
+
+/// [`Pairs`] of the N-point matrix (N = 2P) or, `transposed`, of its transpose: entry
+/// `[m][g]` holds, for outputs 8g..8g + 8, their entries in columns 2m and 2m + 1.
+const fn pairs<const P: usize, const G: usize>(transposed: bool) -> Pairs<P, G> {
     let n = 2 * P;
-    let step = 32 / n; // row k of the n-point matrix is row k * step of the 32-point one
     let mut t = [[[0i16; 16]; G]; P];
     let mut m = 0;
     while m < P {
         let mut k = 0;
         while k < n {
-            let row = &DCT[k * step];
-            t[m][k / 8][2 * (k % 8)] = row[2 * m] as i16;
-            t[m][k / 8][2 * (k % 8) + 1] = row[2 * m + 1] as i16;
+            t[m][k / 8][2 * (k % 8)] = entry(n, k, 2 * m, transposed);
+            t[m][k / 8][2 * (k % 8) + 1] = entry(n, k, 2 * m + 1, transposed);
             k += 1;
         }
         m += 1;
+    }
+    t
+}
+
+/// For each row k of the N-point matrix (or, `transposed`, of its transpose), its
+/// entries in columns 2m and 2m + 1 as one 32-bit value (the first in the low half).
+const fn dword_pairs<const P: usize, const N: usize>(transposed: bool) -> [[i32; P]; N] {
+    let mut t = [[0i32; P]; N];
+    let mut k = 0;
+    while k < N {
+        let mut m = 0;
+        while m < P {
+            let (a, b) = (
+                entry(N, k, 2 * m, transposed),
+                entry(N, k, 2 * m + 1, transposed),
+            );
+            t[k][m] = (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
+            m += 1;
+        }
+        k += 1;
     }
     t
 }
@@ -63,24 +94,8 @@ pub(super) unsafe fn forward_dct(residual: &[i16], coeffs: &mut [i32], log2: u32
 
 /// `COLUMN_PAIRS[v][m]`: coefficients 2m and 2m + 1 of row v of the N-point DCT as one
 /// 32-bit value (the first in the low half), to multiply-add with rows 2m and 2m + 1.
-static COLUMN_PAIRS16: [[i32; 8]; 16] = column_pairs::<8, 16>();
-static COLUMN_PAIRS32: [[i32; 16]; 32] = column_pairs::<16, 32>();
-
-const fn column_pairs<const P: usize, const N: usize>() -> [[i32; P]; N] {
-    let step = 32 / N;
-    let mut t = [[0i32; P]; N];
-    let mut v = 0;
-    while v < N {
-        let mut m = 0;
-        while m < P {
-            let (a, b) = (DCT[v * step][2 * m] as i16, DCT[v * step][2 * m + 1] as i16);
-            t[v][m] = (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
-            m += 1;
-        }
-        v += 1;
-    }
-    t
-}
+static COLUMN_PAIRS16: [[i32; 8]; 16] = dword_pairs::<8, 16>(false);
+static COLUMN_PAIRS32: [[i32; 16]; 32] = dword_pairs::<16, 32>(false);
 
 /// The column pass with 16-bit multiply-adds, for row-pass outputs that all fit 16 bits:
 /// pairs of rows interleaved, then each output row as eight columns a register, each
@@ -164,51 +179,15 @@ unsafe fn rows<const N: usize, const P: usize, const G: usize, const SHIFT: i32>
 
 /// `INVERSE_PAIRS[N][m][g]`: for coefficients 2m and 2m + 1 of a row, their basis
 /// functions' samples 8g..8g + 8, side by side as the multiply-add pairs them.
-static INVERSE_PAIRS8: Pairs<4, 1> = inverse_pairs::<4, 1>();
-static INVERSE_PAIRS16: Pairs<8, 2> = inverse_pairs::<8, 2>();
-static INVERSE_PAIRS32: Pairs<16, 4> = inverse_pairs::<16, 4>();
-
-const fn inverse_pairs<const P: usize, const G: usize>() -> Pairs<P, G> {
-    let n = 2 * P;
-    let step = 32 / n;
-    let mut t = [[[0i16; 16]; G]; P];
-    let mut m = 0;
-    while m < P {
-        let mut x = 0;
-        while x < n {
-            t[m][x / 8][2 * (x % 8)] = DCT[2 * m * step][x] as i16;
-            t[m][x / 8][2 * (x % 8) + 1] = DCT[(2 * m + 1) * step][x] as i16;
-            x += 1;
-        }
-        m += 1;
-    }
-    t
-}
+static INVERSE_PAIRS8: Pairs<4, 1> = pairs::<4, 1>(true);
+static INVERSE_PAIRS16: Pairs<8, 2> = pairs::<8, 2>(true);
+static INVERSE_PAIRS32: Pairs<16, 4> = pairs::<16, 4>(true);
 
 /// `INVERSE_COLUMN[N][y][m]`: samples y of basis functions 2m and 2m + 1 as one 32-bit
 /// value, to multiply-add with coefficient rows 2m and 2m + 1.
-static INVERSE_COLUMN8: [[i32; 4]; 8] = inverse_column::<4, 8>();
-static INVERSE_COLUMN16: [[i32; 8]; 16] = inverse_column::<8, 16>();
-static INVERSE_COLUMN32: [[i32; 16]; 32] = inverse_column::<16, 32>();
-
-const fn inverse_column<const P: usize, const N: usize>() -> [[i32; P]; N] {
-    let step = 32 / N;
-    let mut t = [[0i32; P]; N];
-    let mut y = 0;
-    while y < N {
-        let mut m = 0;
-        while m < P {
-            let (a, b) = (
-                DCT[2 * m * step][y] as i16,
-                DCT[(2 * m + 1) * step][y] as i16,
-            );
-            t[y][m] = (a as u16 as u32 | (b as u16 as u32) << 16) as i32;
-            m += 1;
-        }
-        y += 1;
-    }
-    t
-}
+static INVERSE_COLUMN8: [[i32; 4]; 8] = dword_pairs::<4, 8>(true);
+static INVERSE_COLUMN16: [[i32; 8]; 16] = dword_pairs::<8, 16>(true);
+static INVERSE_COLUMN32: [[i32; 16]; 32] = dword_pairs::<16, 32>(true);
 
 /// [`crate::transform::inverse`] of an 8x8, 16x16 or 32x32 DCT block (`log2` 3..=5)
 /// whose coefficients are within 16 bits (as dequantised ones are), with 16-bit
