@@ -92,6 +92,27 @@ pub(super) unsafe fn forward_dct(residual: &[i16], coeffs: &mut [i32], log2: u32
     forward_dct_columns(coeffs, log2);
 }
 
+/// The eight values at `block[at..]` and the eight one row (`stride`) below, each pair as
+/// one 32-bit lane of two 16-bit values (the first in the low half): what the multiply-add
+/// takes. The values must fit 16 bits.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn row_pair(block: &[i32], at: usize, stride: usize) -> __m256i {
+    let load = |i: usize| {
+        let src = &block[i..i + 8];
+        // SAFETY: eight i32 (32 bytes); unaligned load.
+        unsafe { _mm256_loadu_si256(src.as_ptr().cast::<__m256i>()) }
+    };
+    let (a, b) = (load(at), load(at + stride));
+    _mm256_or_si256(
+        _mm256_and_si256(a, _mm256_set1_epi32(0xFFFF)),
+        _mm256_slli_epi32::<16>(b),
+    )
+}
+
 /// `COLUMN_PAIRS[v][m]`: coefficients 2m and 2m + 1 of row v of the N-point DCT as one
 /// 32-bit value (the first in the low half), to multiply-add with rows 2m and 2m + 1.
 static COLUMN_PAIRS16: [[i32; 8]; 16] = dword_pairs::<8, 16>(false);
@@ -109,18 +130,11 @@ unsafe fn columns<const N: usize, const P: usize, const G: usize, const SHIFT: i
     coeffs: &mut [i32],
     table: &[[i32; P]; N],
 ) {
-    let load = |i: usize| {
-        let src = &coeffs[i..i + 8];
-        // SAFETY: eight i32 (32 bytes); unaligned load.
-        unsafe { _mm256_loadu_si256(src.as_ptr().cast::<__m256i>()) }
-    };
     // pairs[m][g]: rows 2m and 2m + 1 of columns 8g..8g + 8, as 16-bit pairs.
     let mut pairs = [[_mm256_setzero_si256(); G]; P];
-    let low = _mm256_set1_epi32(0xFFFF);
     for (m, row) in pairs.iter_mut().enumerate() {
         for (g, pair) in row.iter_mut().enumerate() {
-            let (a, b) = (load(2 * m * N + 8 * g), load((2 * m + 1) * N + 8 * g));
-            *pair = _mm256_or_si256(_mm256_and_si256(a, low), _mm256_slli_epi32::<16>(b));
+            *pair = row_pair(coeffs, 2 * m * N + 8 * g, N);
         }
     }
     let round = _mm256_set1_epi32(1 << (SHIFT - 1));
@@ -228,20 +242,13 @@ unsafe fn inverse_nxn<const N: usize, const P: usize, const G: usize>(
     // group holding any.
     let mut g = [[0i32; N]; N];
     let mut used_pairs = 0;
-    let low = _mm256_set1_epi32(0xFFFF);
     let (lo16, hi16) = (_mm256_set1_epi32(-32768), _mm256_set1_epi32(32767));
     for grp in 0..G {
-        let load = |i: usize| {
-            let src = &coeffs[i..i + 8];
-            // SAFETY: eight i32 (32 bytes); unaligned load.
-            unsafe { _mm256_loadu_si256(src.as_ptr().cast::<__m256i>()) }
-        };
         // The non-zero pairs of coefficient rows in these columns, as 16-bit pairs.
         let mut pairs = [(0usize, _mm256_setzero_si256()); P];
         let mut count = 0;
         for m in 0..P {
-            let (a, b) = (load(2 * m * N + 8 * grp), load((2 * m + 1) * N + 8 * grp));
-            let pair = _mm256_or_si256(_mm256_and_si256(a, low), _mm256_slli_epi32::<16>(b));
+            let pair = row_pair(coeffs, 2 * m * N + 8 * grp, N);
             if _mm256_testz_si256(pair, pair) == 0 {
                 pairs[count] = (m, pair);
                 count += 1;
