@@ -277,19 +277,31 @@ impl TapPairs {
             let (a, b) = (t[2 * k] as i8 as u8, t[2 * k + 1] as i8 as u8);
             _mm256_set1_epi16(i16::from_le_bytes([a, b]))
         });
-        // Output j of a lane takes samples j + 2k and j + 2k + 1 of what the lane holds:
-        // samples 0..16 in the low lane, 7..23 in the high one (outputs 8..16).
         let shuffles = std::array::from_fn(|k| {
-            let pattern: [u8; 32] = std::array::from_fn(|i| {
-                let (lane, byte) = (i / 16, i % 16);
-                (byte / 2 + byte % 2 + 2 * k + lane) as u8
-            });
             // SAFETY: 32 bytes; unaligned load.
-            unsafe { _mm256_loadu_si256(pattern.as_ptr().cast::<__m256i>()) }
+            unsafe { _mm256_loadu_si256(PAIR_SHUFFLES[k].as_ptr().cast::<__m256i>()) }
         });
         Self { taps, shuffles }
     }
 }
+
+/// The byte shuffles of [`TapPairs`], the same for every filter: output j of a lane takes
+/// samples j + 2k and j + 2k + 1 of what the lane holds (samples 0..16 in the low lane,
+/// 7..23 in the high one, for outputs 8..16).
+static PAIR_SHUFFLES: [[u8; 32]; 4] = {
+    let mut t = [[0u8; 32]; 4];
+    let mut k = 0;
+    while k < 4 {
+        let mut i = 0;
+        while i < 32 {
+            let (lane, byte) = (i / 16, i % 16);
+            t[k][i] = (byte / 2 + byte % 2 + 2 * k + lane) as u8;
+            i += 1;
+        }
+        k += 1;
+    }
+    t
+};
 
 /// `sum_k taps[k] * p[j + k]` for j in 0..16, in 16 bits: four multiply-adds of sample
 /// pairs (unsigned) by tap pairs (signed), each pair sum within ±80 * 255 and every total
