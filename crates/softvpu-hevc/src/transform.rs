@@ -150,7 +150,7 @@ pub(crate) fn inverse_portable(coeffs: &[i32], residual: &mut [i16], log2_size: 
     let n = check_size(log2_size, dst);
     let (coeffs, residual) = (&coeffs[..n * n], &mut residual[..n * n]);
     debug_assert!(coeffs.iter().all(|c| (COEFF_MIN..=COEFF_MAX).contains(c)));
-    if !dst && coeffs[1..].iter().all(|&c| c == 0) {
+    if !dst && only_dc(coeffs) {
         residual.fill(inverse_dc(coeffs[0]));
         return;
     }
@@ -161,6 +161,13 @@ pub(crate) fn inverse_portable(coeffs: &[i32], residual: &mut [i16], log2_size: 
         4 => inverse_2d::<16, DctInv16>(coeffs, residual),
         _ => inverse_2d::<32, DctInv32>(coeffs, residual),
     }
+}
+
+/// Whether every coefficient but the DC is zero (the inverse is then [`inverse_dc`]
+/// everywhere): an OR over the block, which vectorises.
+#[inline(always)]
+pub(crate) fn only_dc(coeffs: &[i32]) -> bool {
+    coeffs[1..].iter().fold(0, |acc, &c| acc | c) == 0
 }
 
 /// The residual value of a block whose only non-zero coefficient is the DC one.

@@ -15,7 +15,7 @@ use std::arch::x86_64::{
     _mm256_storeu_si256, _mm256_testz_si256,
 };
 
-use crate::transform::{forward_dct_columns, inverse_dc, DCT};
+use crate::transform::{forward_dct_columns, inverse_dc, only_dc, DCT};
 
 /// `PAIRS[N][m][g]`: for residual samples 2m and 2m + 1, the coefficients of outputs
 /// 8g..8g + 8 of the N-point DCT, as sixteen 16-bit values (output j's two coefficients
@@ -216,7 +216,7 @@ static INVERSE_COLUMN32: [[i32; 16]; 32] = dword_pairs::<16, 32>(true);
 pub(super) unsafe fn inverse_dct(coeffs: &[i32], residual: &mut [i16], log2: u32) {
     let n = 1usize << log2;
     let (coeffs, residual) = (&coeffs[..n * n], &mut residual[..n * n]);
-    if coeffs[1..].iter().all(|&c| c == 0) {
+    if only_dc(coeffs) {
         residual.fill(inverse_dc(coeffs[0]));
         return;
     }
