@@ -306,14 +306,29 @@ impl CtuSearch<'_> {
         flag: f64,
         to_beat: f64,
     ) -> f64 {
-        let mut children = 0.0;
+        self.split_cost((x, y, log2), flag, to_beat, |this, cx, cy| {
+            this.decide(nodes, s, cx, cy, log2 - 1, depth + 1)
+        })
+    }
+
+    /// `flag` plus `quadrant`'s cost of each quadrant of the square (`x`, `y`, `log2`) in
+    /// turn, stopping once the sum reaches `to_beat`: the split has lost whatever the rest
+    /// cost (costs are not negative). Deciding and planning both split this way.
+    pub(crate) fn split_cost(
+        &mut self,
+        (x, y, log2): (usize, usize, u32),
+        flag: f64,
+        to_beat: f64,
+        mut quadrant: impl FnMut(&mut Self, usize, usize) -> f64,
+    ) -> f64 {
+        let mut cost = flag;
         for (cx, cy) in self.quadrants(x, y, log2) {
-            children += self.decide(nodes, s, cx, cy, log2 - 1, depth + 1);
-            if flag + children >= to_beat {
+            cost += quadrant(self, cx, cy);
+            if cost >= to_beat {
                 break;
             }
         }
-        flag + children
+        cost
     }
 
     /// The positions of the four quadrants of the square at (`x`, `y`) that start inside

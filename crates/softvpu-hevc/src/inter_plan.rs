@@ -139,7 +139,7 @@ impl CtuSearch<'_> {
     }
 
     /// The planned cost of splitting the square: `flag` plus each quadrant's plan, stopping
-    /// once it reaches `to_beat` (as `CtuSearch::decide_children` does).
+    /// once it reaches `to_beat` (see `CtuSearch::split_cost`).
     fn plan_children(
         &mut self,
         nodes: &mut Vec<Planned>,
@@ -149,14 +149,9 @@ impl CtuSearch<'_> {
         flag: f64,
         to_beat: f64,
     ) -> f64 {
-        let mut children = 0.0;
-        for (cx, cy) in self.quadrants(x, y, log2) {
-            children += self.plan(nodes, s, reference, cx, cy, log2 - 1, depth + 1);
-            if flag + children >= to_beat {
-                break;
-            }
-        }
-        flag + children
+        self.split_cost((x, y, log2), flag, to_beat, |this, cx, cy| {
+            this.plan(nodes, s, reference, cx, cy, log2 - 1, depth + 1)
+        })
     }
 
     /// The cheapest prediction of one CU by SATD: the best merge candidate, the whole-sample
