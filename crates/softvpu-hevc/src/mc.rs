@@ -115,7 +115,6 @@ impl Interpolator {
             (2, 0),
             &mut out.h,
         );
-        let v = &mut out.v;
         self.filter(
             reference,
             (cx, cy - 1),
@@ -124,7 +123,7 @@ impl Interpolator {
             whole,
             half,
             (0, 2),
-            v,
+            &mut out.v,
         );
     }
 
