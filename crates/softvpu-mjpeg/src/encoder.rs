@@ -189,11 +189,25 @@ impl MjpegEncoder {
         } else {
             BANDS_PER_THREAD
         };
-        let n = (self.threads * per_thread).min(self.mcus_y);
-        (0..n)
-            .map(|b| b * self.mcus_y / n..(b + 1) * self.mcus_y / n)
-            .collect()
+        even_bands(self.mcus_y, self.threads * per_thread)
     }
+}
+
+/// `rows` split into at most `n` consecutive bands whose lengths differ by at most one,
+/// the longer ones first: the threads end on the short ones, which keeps the last thread's
+/// lone work short (ending on a band of two rows at 1080p left one thread idle for 1.5
+/// bands a frame).
+fn even_bands(rows: usize, n: usize) -> Vec<Range<usize>> {
+    let n = n.clamp(1, rows.max(1));
+    let (base, longer) = (rows / n, rows % n);
+    let mut start = 0;
+    (0..n)
+        .map(|b| {
+            let len = base + usize::from(b < longer);
+            start += len;
+            start - len..start
+        })
+        .collect()
 }
 
 /// Coded bands joined in order into the first: the bands after it wait here until every
@@ -467,6 +481,27 @@ fn store_block(
 mod tests {
     use super::*;
     use softvpu_core::synth::Pattern;
+
+    #[test]
+    fn bands_cover_the_rows_longest_first() {
+        for rows in 1..200 {
+            for n in 1..80 {
+                let bands = even_bands(rows, n);
+                assert_eq!(bands.len(), n.min(rows));
+                assert_eq!(bands[0].start, 0);
+                assert_eq!(bands[bands.len() - 1].end, rows);
+                for pair in bands.windows(2) {
+                    assert_eq!(pair[0].end, pair[1].start);
+                    assert!(
+                        pair[0].len() >= pair[1].len(),
+                        "{rows} rows in {n}: {bands:?}"
+                    );
+                }
+                let shortest = bands[bands.len() - 1].len();
+                assert!(shortest >= 1 && bands[0].len() <= shortest + 1);
+            }
+        }
+    }
 
     #[test]
     fn joiner_joins_bands_in_order_whatever_order_they_end_in() {
