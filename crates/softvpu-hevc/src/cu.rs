@@ -182,10 +182,8 @@ impl BlockMap {
     /// Writes blocks that [`BlockMap::rect`] took of a rectangle `w` luma samples wide.
     pub fn put_rect(&mut self, x: usize, y: usize, w: usize, rect: &[BlockInfo]) {
         let bw = w >> 2;
-        for (r, src) in rect.chunks_exact(bw).enumerate() {
-            let s = ((y >> 2) + r) * self.w4 + (x >> 2);
-            self.info[s..s + bw].copy_from_slice(src);
-        }
+        let at = (y >> 2) * self.w4 + (x >> 2);
+        crate::rows::copy_rows(&mut self.info[at..], self.w4, rect, bw, bw, rect.len() / bw);
     }
 
     /// Copies the blocks of luma rows `rows` (multiples of 4) of `other` (same size).
@@ -228,10 +226,14 @@ impl CtuLevels {
 
     pub fn store(&mut self, c: usize, x: usize, y: usize, n: usize, levels: &[i32]) {
         let stride = LEVEL_STRIDE[c];
-        for (r, src) in levels.chunks_exact(n).take(n).enumerate() {
-            let s = (y + r) * stride + x;
-            self.planes[c][s..s + n].copy_from_slice(src);
-        }
+        crate::rows::copy_rows(
+            &mut self.planes[c][y * stride + x..],
+            stride,
+            levels,
+            n,
+            n,
+            n,
+        );
     }
 
     /// Zeroes an `n`x`n` block.

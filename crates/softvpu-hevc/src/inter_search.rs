@@ -341,9 +341,8 @@ impl CtuSearch<'_> {
         } else {
             &s.inter.chroma[c - 1]
         };
-        for r in 0..n {
-            s.pred[r * n..][..n].copy_from_slice(&pred[(offset.1 + r) * stride + offset.0..][..n]);
-        }
+        let first = offset.1 * stride + offset.0;
+        crate::rows::copy_rows(&mut s.pred, n, &pred[first..], stride, n, n);
         if !residual {
             let (lx, ly) = if c == 0 {
                 (at.0 - self.ctu_x, at.1 - self.ctu_y)

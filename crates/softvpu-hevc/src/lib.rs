@@ -19,6 +19,7 @@ pub mod params;
 pub mod plane;
 pub mod quant;
 pub mod residual;
+pub mod rows;
 pub mod scan;
 pub mod syntax;
 mod tile_cache;

@@ -295,9 +295,7 @@ fn filter_window<const N: usize>(
     let c0 = N / 2 - 1;
     match phase {
         (0, 0) => {
-            for r in 0..h {
-                out[r * w..][..w].copy_from_slice(&win[(r + c0) * ww + c0..][..w]);
-            }
+            crate::rows::copy_rows(out, w, &win[c0 * ww + c0..], ww, w, h);
         }
         (_, 0) => {
             for r in 0..h {

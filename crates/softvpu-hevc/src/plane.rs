@@ -1,5 +1,7 @@
 //! Owned 8-bit sample planes at the coded (padded) size.
 
+use crate::rows::copy_rows;
+
 /// One plane of 8-bit samples, rows `stride` bytes apart.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plane {
@@ -43,18 +45,14 @@ impl Plane {
 
     /// Copies an `n`x`n` block at (`x`, `y`) into `out` (row stride `n`).
     pub fn read_block(&self, x: usize, y: usize, n: usize, out: &mut [u8]) {
-        for (r, dst) in out.chunks_exact_mut(n).take(n).enumerate() {
-            let s = (y + r) * self.stride + x;
-            dst.copy_from_slice(&self.data[s..s + n]);
-        }
+        let at = y * self.stride + x;
+        copy_rows(out, n, &self.data[at..], self.stride, n, n);
     }
 
     /// Writes an `n`x`n` block (row stride `n`) at (`x`, `y`).
     pub fn write_block(&mut self, x: usize, y: usize, n: usize, block: &[u8]) {
-        for (r, src) in block.chunks_exact(n).take(n).enumerate() {
-            let s = (y + r) * self.stride + x;
-            self.data[s..s + n].copy_from_slice(src);
-        }
+        let at = y * self.stride + x;
+        copy_rows(&mut self.data[at..], self.stride, block, n, n, n);
     }
 
     /// The `w`x`h` rectangle at (`x`, `y`), rows packed into `out` (cleared first).
@@ -67,10 +65,15 @@ impl Plane {
 
     /// Writes a rectangle that [`Plane::rect`] took.
     pub fn put_rect(&mut self, x: usize, y: usize, w: usize, rect: &[u8]) {
-        for (r, src) in rect.chunks_exact(w).enumerate() {
-            let s = (y + r) * self.stride + x;
-            self.data[s..s + w].copy_from_slice(src);
-        }
+        let at = y * self.stride + x;
+        copy_rows(
+            &mut self.data[at..],
+            self.stride,
+            rect,
+            w,
+            w,
+            rect.len() / w,
+        );
     }
 
     /// Copies rows `rows` of `other` (same size) into this plane.
