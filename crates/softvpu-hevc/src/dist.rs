@@ -63,6 +63,10 @@ pub fn satd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, log2_size: u32
         "satd log2 size {log2_size} out of 2..=6"
     );
     if log2_size == 2 {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(cpu) = sse41() {
+            return (cpu.hadamard4(a, a_stride, b, b_stride) + 1) >> 1;
+        }
         return (hadamard_sum::<4>(a, a_stride, b, b_stride) + 1) >> 1;
     }
     let mut total = 0;
@@ -345,6 +349,10 @@ mod tests {
                         assert_eq!(fast, sad_scalar(&a, sa, &b, sb, w, h), "sad {w}x{h}");
                         let fast = crate::x86::sse(&a, sa, &b, sb, w, h);
                         assert_eq!(fast, sse_scalar(&a, sa, &b, sb, w, h), "sse {w}x{h}");
+                        if w >= 4 && h >= 4 {
+                            let fast = cpu.hadamard4(&a, sa, &b, sb);
+                            assert_eq!(fast, hadamard_sum::<4>(&a, sa, &b, sb), "hadamard 4");
+                        }
                         if w >= 8 && h >= 8 {
                             let fast = cpu.hadamard8(&a, sa, &b, sb);
                             assert_eq!(fast, hadamard_sum::<8>(&a, sa, &b, sb), "hadamard");

@@ -4,9 +4,9 @@
 
 use std::arch::x86_64::{
     __m128i, _mm_abs_epi16, _mm_add_epi16, _mm_add_epi32, _mm_add_epi64, _mm_cvtepu8_epi16,
-    _mm_cvtsi128_si32, _mm_loadl_epi64, _mm_loadu_si128, _mm_madd_epi16, _mm_max_epi16,
-    _mm_sad_epu8, _mm_set1_epi16, _mm_setzero_si128, _mm_shuffle_epi32, _mm_sub_epi16,
-    _mm_unpackhi_epi16, _mm_unpackhi_epi32, _mm_unpackhi_epi64, _mm_unpacklo_epi16,
+    _mm_cvtsi128_si32, _mm_cvtsi32_si128, _mm_loadl_epi64, _mm_loadu_si128, _mm_madd_epi16,
+    _mm_max_epi16, _mm_sad_epu8, _mm_set1_epi16, _mm_setzero_si128, _mm_shuffle_epi32,
+    _mm_sub_epi16, _mm_unpackhi_epi16, _mm_unpackhi_epi32, _mm_unpackhi_epi64, _mm_unpacklo_epi16,
     _mm_unpacklo_epi32, _mm_unpacklo_epi64, _mm_unpacklo_epi8,
 };
 use std::arch::x86_64::{
@@ -195,6 +195,53 @@ pub(super) unsafe fn hadamard8(a: &[u8], a_stride: usize, b: &[u8], b_stride: us
     let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b1110>(acc));
     let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b0001>(acc));
     _mm_cvtsi128_si32(acc) as u32
+}
+
+/// Sum of |H D H^T| of the 4x4 difference of the blocks at the starts of `a` and `b`: rows
+/// in pairs per register, the row transform across the two registers, then the columns
+/// (after a 4x4 transpose) the same way.
+///
+/// # Safety
+/// The CPU must support SSE4.1.
+#[target_feature(enable = "sse4.1")]
+pub(super) unsafe fn hadamard4(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
+    // One bounds check for the whole block instead of one per row.
+    assert!(a.len() >= 3 * a_stride + 4 && b.len() >= 3 * b_stride + 4);
+    let row = |p: &[u8], stride: usize, y: usize| {
+        let at = y * stride;
+        _mm_cvtsi32_si128(i32::from_le_bytes([p[at], p[at + 1], p[at + 2], p[at + 3]]))
+    };
+    // Rows 0 and 1 of the difference in one register, rows 2 and 3 in the other.
+    let pair = |y: usize| {
+        let a2 = _mm_unpacklo_epi32(row(a, a_stride, y), row(a, a_stride, y + 1));
+        let b2 = _mm_unpacklo_epi32(row(b, b_stride, y), row(b, b_stride, y + 1));
+        _mm_sub_epi16(_mm_cvtepu8_epi16(a2), _mm_cvtepu8_epi16(b2))
+    };
+    // |d| <= 255, so after the four butterfly stages |v| <= 4080: i16 holds it.
+    let [v0, v1] = butterflies4(pair(0), pair(2));
+    // The 4x4 transpose: columns 0 and 1 in one register, 2 and 3 in the other.
+    let (t0, t1) = (_mm_unpacklo_epi16(v0, v1), _mm_unpackhi_epi16(v0, v1));
+    let (c01, c23) = (_mm_unpacklo_epi16(t0, t1), _mm_unpackhi_epi16(t0, t1));
+    // The last stage as in hadamard8: |u + v| + |u - v| = 2 max(|u|, |v|).
+    let x = _mm_add_epi16(c01, c23);
+    let y = _mm_sub_epi16(c01, c23);
+    let (p, q) = (_mm_unpacklo_epi64(x, y), _mm_unpackhi_epi64(x, y));
+    let max = _mm_max_epi16(_mm_abs_epi16(p), _mm_abs_epi16(q));
+    let acc = _mm_madd_epi16(max, _mm_set1_epi16(2));
+    let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b1110>(acc));
+    let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b0001>(acc));
+    _mm_cvtsi128_si32(acc) as u32
+}
+
+/// The 4-point Walsh-Hadamard transform across four rows of four 16-bit lanes held two
+/// rows per register (`r01`: rows 0 and 1, `r23`: rows 2 and 3), lane by lane; the output
+/// rows come in a different order, which a sum of magnitudes ignores.
+#[target_feature(enable = "sse4.1")]
+fn butterflies4(r01: __m128i, r23: __m128i) -> [__m128i; 2] {
+    let x = _mm_add_epi16(r01, r23); // rows 0+2 | 1+3
+    let y = _mm_sub_epi16(r01, r23); // rows 0-2 | 1-3
+    let (p, q) = (_mm_unpacklo_epi64(x, y), _mm_unpackhi_epi64(x, y));
+    [_mm_add_epi16(p, q), _mm_sub_epi16(p, q)]
 }
 
 /// The 8-point Walsh-Hadamard transform across the eight registers, lane by lane: its

@@ -26,6 +26,12 @@ impl Sse41 {
         unsafe { dist::hadamard8(a, a_stride, b, b_stride) }
     }
 
+    /// Sum of |H D H^T| of the 4x4 difference of the blocks at the starts of `a` and `b`.
+    pub(crate) fn hadamard4(self, a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
+        // SAFETY: `self` exists only when SSE4.1 was detected.
+        unsafe { dist::hadamard4(a, a_stride, b, b_stride) }
+    }
+
     /// The luma interpolation of a `w` x `h` block (w a multiple of 8) from its window;
     /// see `mc::luma`.
     pub(crate) fn luma_filter(
