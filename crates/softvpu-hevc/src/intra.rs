@@ -242,6 +242,53 @@ pub(crate) fn predict_portable(
     luma: bool,
     out: &mut [u8],
 ) {
+    predict_with(Portable, refs, log2_size, mode, luma, out);
+}
+
+/// The steps of angular prediction that have SIMD versions: interpolating rows from the
+/// reference line, and transposing a block (horizontal modes).
+pub(crate) trait AngularKernels: Copy {
+    /// Row r of `dst` (N x N) interpolates the reference line `buf` (ref[k] at
+    /// buf[N + k]) at offset (r + 1) * angle / 32.
+    fn angular_rows<const N: usize>(self, buf: &[u8; REF_LINE], angle: i32, dst: &mut [u8]);
+    /// `dst` (row stride N) becomes the transpose of `src`.
+    fn transpose<const N: usize>(self, src: &[[u8; N]; N], dst: &mut [u8]);
+}
+
+/// The reference line of angular prediction: ref[-N..=2N] of the largest block.
+pub(crate) const REF_LINE: usize = 3 * MAX_N + 1;
+
+/// The kernels in portable code.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Portable;
+
+impl AngularKernels for Portable {
+    #[inline(always)]
+    fn angular_rows<const N: usize>(self, buf: &[u8; REF_LINE], angle: i32, dst: &mut [u8]) {
+        angular_rows::<N>(buf, angle, dst);
+    }
+
+    #[inline(always)]
+    fn transpose<const N: usize>(self, src: &[[u8; N]; N], dst: &mut [u8]) {
+        for y in 0..N {
+            let row = &mut dst[y * N..y * N + N];
+            for x in 0..N {
+                row[x] = src[x][y];
+            }
+        }
+    }
+}
+
+/// [`predict`] with angular kernels `k`.
+#[inline(always)]
+pub(crate) fn predict_with<K: AngularKernels>(
+    k: K,
+    refs: &RefSamples,
+    log2_size: u32,
+    mode: u8,
+    luma: bool,
+    out: &mut [u8],
+) {
     assert!(mode <= 34, "intra mode out of range");
     assert_eq!(
         refs.n,
@@ -249,22 +296,28 @@ pub(crate) fn predict_portable(
         "reference size does not match the block"
     );
     match log2_size {
-        2 => predict_n::<4>(refs, mode, luma, out),
-        3 => predict_n::<8>(refs, mode, luma, out),
-        4 => predict_n::<16>(refs, mode, luma, out),
-        5 => predict_n::<32>(refs, mode, luma, out),
+        2 => predict_n::<K, 4>(k, refs, mode, luma, out),
+        3 => predict_n::<K, 8>(k, refs, mode, luma, out),
+        4 => predict_n::<K, 16>(k, refs, mode, luma, out),
+        5 => predict_n::<K, 32>(k, refs, mode, luma, out),
         _ => panic!("intra block log2 size must be 2..=5"),
     }
 }
 
 #[inline(always)]
-fn predict_n<const N: usize>(refs: &RefSamples, mode: u8, luma: bool, out: &mut [u8]) {
+fn predict_n<K: AngularKernels, const N: usize>(
+    k: K,
+    refs: &RefSamples,
+    mode: u8,
+    luma: bool,
+    out: &mut [u8],
+) {
     let out = &mut out[..N * N];
     let edge_filter = luma && N < 32;
     match mode {
         MODE_PLANAR => planar::<N>(refs, out),
         MODE_DC => dc::<N>(refs, edge_filter, out),
-        _ => angular::<N>(refs, usize::from(mode), edge_filter, out),
+        _ => angular::<K, N>(k, refs, usize::from(mode), edge_filter, out),
     }
 }
 
@@ -330,7 +383,13 @@ fn dc<const N: usize>(refs: &RefSamples, edge_filter: bool, out: &mut [u8]) {
 /// column and the top row swapped, so both run the same row-wise kernel: "main" is the
 /// reference line predicted from, "side" the one used to extend it for negative angles.
 #[inline(always)]
-fn angular<const N: usize>(refs: &RefSamples, mode: usize, edge_filter: bool, out: &mut [u8]) {
+fn angular<K: AngularKernels, const N: usize>(
+    k: K,
+    refs: &RefSamples,
+    mode: usize,
+    edge_filter: bool,
+    out: &mut [u8],
+) {
     let c = 2 * N;
     let s = &refs.s;
     let angle = ANGLE[mode];
@@ -339,7 +398,7 @@ fn angular<const N: usize>(refs: &RefSamples, mode: usize, edge_filter: bool, ou
     let side = |k: usize| if vertical { s[c - k] } else { s[c + k] };
 
     // ref[k] lives at buf[N + k] for k in -N..=2N.
-    let mut buf = [0u8; 3 * MAX_N + 1];
+    let mut buf = [0u8; REF_LINE];
     if vertical {
         buf[N..=3 * N].copy_from_slice(&s[c..=2 * c]);
     } else {
@@ -371,7 +430,7 @@ fn angular<const N: usize>(refs: &RefSamples, mode: usize, edge_filter: bool, ou
         }
     };
     if vertical {
-        angular_rows::<N>(&buf, angle, out);
+        k.angular_rows::<N>(&buf, angle, out);
         if smooth_edge {
             edge(out);
         }
@@ -388,16 +447,11 @@ fn angular<const N: usize>(refs: &RefSamples, mode: usize, edge_filter: bool, ou
         }
     } else {
         let mut tmp = [[0u8; N]; N];
-        angular_rows::<N>(&buf, angle, tmp.as_flattened_mut());
+        k.angular_rows::<N>(&buf, angle, tmp.as_flattened_mut());
         if smooth_edge {
             edge(tmp.as_flattened_mut());
         }
-        for y in 0..N {
-            let row = &mut out[y * N..y * N + N];
-            for x in 0..N {
-                row[x] = tmp[x][y];
-            }
-        }
+        k.transpose::<N>(&tmp, out);
     }
 }
 

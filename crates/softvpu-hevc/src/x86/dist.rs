@@ -207,18 +207,19 @@ pub(super) unsafe fn hadamard8(a: &[u8], a_stride: usize, b: &[u8], b_stride: us
 pub(super) unsafe fn hadamard4(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
     // One bounds check for the whole block instead of one per row.
     assert!(a.len() >= 3 * a_stride + 4 && b.len() >= 3 * b_stride + 4);
-    let row = |p: &[u8], stride: usize, y: usize| {
-        let at = y * stride;
-        _mm_cvtsi32_si128(i32::from_le_bytes([p[at], p[at + 1], p[at + 2], p[at + 3]]))
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    // SAFETY: row y < 4 of each block holds 4 bytes (asserted above); unaligned reads.
+    let row = |p: *const u8, stride: usize, y: usize| unsafe {
+        _mm_cvtsi32_si128(p.add(y * stride).cast::<i32>().read_unaligned())
     };
     // Rows 0 and 1 of the difference in one register, rows 2 and 3 in the other.
-    let pair = |y: usize| {
-        let a2 = _mm_unpacklo_epi32(row(a, a_stride, y), row(a, a_stride, y + 1));
-        let b2 = _mm_unpacklo_epi32(row(b, b_stride, y), row(b, b_stride, y + 1));
+    let [d01, d23] = [0, 2].map(|y| {
+        let a2 = _mm_unpacklo_epi32(row(pa, a_stride, y), row(pa, a_stride, y + 1));
+        let b2 = _mm_unpacklo_epi32(row(pb, b_stride, y), row(pb, b_stride, y + 1));
         _mm_sub_epi16(_mm_cvtepu8_epi16(a2), _mm_cvtepu8_epi16(b2))
-    };
+    });
     // |d| <= 255, so after the four butterfly stages |v| <= 4080: i16 holds it.
-    let [v0, v1] = butterflies4(pair(0), pair(2));
+    let [v0, v1] = butterflies4(d01, d23);
     // The 4x4 transpose: columns 0 and 1 in one register, 2 and 3 in the other.
     let (t0, t1) = (_mm_unpacklo_epi16(v0, v1), _mm_unpackhi_epi16(v0, v1));
     let (c01, c23) = (_mm_unpacklo_epi16(t0, t1), _mm_unpackhi_epi16(t0, t1));

@@ -4,6 +4,7 @@
 #![allow(unsafe_code)] // SIMD intrinsics: loads from checked slices, CPU features detected
 
 pub(crate) mod dist;
+mod intra;
 mod mc;
 mod multiversion;
 mod transform;
@@ -132,7 +133,7 @@ impl Avx2 {
         out: &mut [u8],
     ) {
         // SAFETY: `self` exists only when AVX2 was detected.
-        unsafe { multiversion::predict(refs, log2, mode, luma, out) }
+        unsafe { multiversion::predict(self, refs, log2, mode, luma, out) }
     }
 
     /// [`crate::transform::inverse`], built for AVX2; the 8- to 32-point DCTs by 16-bit

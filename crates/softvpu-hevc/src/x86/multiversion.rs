@@ -41,11 +41,12 @@ pub(super) unsafe fn dequantize(levels: &[i32], coeffs: &mut [i32], log2: u32, q
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn predict(
+    cpu: super::Avx2,
     refs: &crate::intra::RefSamples,
     log2: u32,
     mode: u8,
     luma: bool,
     out: &mut [u8],
 ) {
-    crate::intra::predict_portable(refs, log2, mode, luma, out);
+    crate::intra::predict_with(cpu, refs, log2, mode, luma, out);
 }
