@@ -36,16 +36,32 @@ pub fn isa() -> Isa {
 
 /// The SSE4.1 kernels, when [`isa`] chose them.
 #[cfg(target_arch = "x86_64")]
+#[inline]
 pub(crate) fn sse41() -> Option<crate::x86::Sse41> {
-    (isa() != Isa::Scalar)
-        .then(crate::x86::Sse41::detect)
-        .flatten()
+    x86_kernels().0
 }
 
 /// The AVX2 builds of portable code, when [`isa`] chose them.
 #[cfg(target_arch = "x86_64")]
+#[inline]
 pub(crate) fn avx2() -> Option<crate::x86::Avx2> {
-    (isa() == Isa::X86Avx2)
-        .then(crate::x86::Avx2::detect)
-        .flatten()
+    x86_kernels().1
+}
+
+/// The proofs [`isa`] allows, detected once: the kernels ask for them at every block.
+#[cfg(target_arch = "x86_64")]
+fn x86_kernels() -> (Option<crate::x86::Sse41>, Option<crate::x86::Avx2>) {
+    static KERNELS: OnceLock<(Option<crate::x86::Sse41>, Option<crate::x86::Avx2>)> =
+        OnceLock::new();
+    *KERNELS.get_or_init(|| {
+        let isa = isa();
+        (
+            (isa != Isa::Scalar)
+                .then(crate::x86::Sse41::detect)
+                .flatten(),
+            (isa == Isa::X86Avx2)
+                .then(crate::x86::Avx2::detect)
+                .flatten(),
+        )
+    })
 }

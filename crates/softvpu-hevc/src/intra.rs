@@ -245,9 +245,12 @@ pub(crate) fn predict_portable(
     predict_with(Portable, refs, log2_size, mode, luma, out);
 }
 
-/// The steps of angular prediction that have SIMD versions: interpolating rows from the
-/// reference line, and transposing a block (horizontal modes).
-pub(crate) trait AngularKernels: Copy {
+/// The steps of intra prediction that have SIMD versions: planar prediction, and for the
+/// angular modes interpolating rows from the reference line and transposing a block
+/// (horizontal modes).
+pub(crate) trait IntraKernels: Copy {
+    /// Planar prediction (8.4.4.2.5) of an N x N block.
+    fn planar<const N: usize>(self, refs: &RefSamples, out: &mut [u8]);
     /// Row r of `dst` (N x N) interpolates the reference line `buf` (ref[k] at
     /// buf[N + k]) at offset (r + 1) * angle / 32.
     fn angular_rows<const N: usize>(self, buf: &[u8; REF_LINE], angle: i32, dst: &mut [u8]);
@@ -262,7 +265,12 @@ pub(crate) const REF_LINE: usize = 3 * MAX_N + 1;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Portable;
 
-impl AngularKernels for Portable {
+impl IntraKernels for Portable {
+    #[inline(always)]
+    fn planar<const N: usize>(self, refs: &RefSamples, out: &mut [u8]) {
+        planar::<N>(refs, out);
+    }
+
     #[inline(always)]
     fn angular_rows<const N: usize>(self, buf: &[u8; REF_LINE], angle: i32, dst: &mut [u8]) {
         angular_rows::<N>(buf, angle, dst);
@@ -281,7 +289,7 @@ impl AngularKernels for Portable {
 
 /// [`predict`] with angular kernels `k`.
 #[inline(always)]
-pub(crate) fn predict_with<K: AngularKernels>(
+pub(crate) fn predict_with<K: IntraKernels>(
     k: K,
     refs: &RefSamples,
     log2_size: u32,
@@ -305,7 +313,7 @@ pub(crate) fn predict_with<K: AngularKernels>(
 }
 
 #[inline(always)]
-fn predict_n<K: AngularKernels, const N: usize>(
+fn predict_n<K: IntraKernels, const N: usize>(
     k: K,
     refs: &RefSamples,
     mode: u8,
@@ -315,7 +323,7 @@ fn predict_n<K: AngularKernels, const N: usize>(
     let out = &mut out[..N * N];
     let edge_filter = luma && N < 32;
     match mode {
-        MODE_PLANAR => planar::<N>(refs, out),
+        MODE_PLANAR => k.planar::<N>(refs, out),
         MODE_DC => dc::<N>(refs, edge_filter, out),
         _ => angular::<K, N>(k, refs, usize::from(mode), edge_filter, out),
     }
@@ -383,7 +391,7 @@ fn dc<const N: usize>(refs: &RefSamples, edge_filter: bool, out: &mut [u8]) {
 /// column and the top row swapped, so both run the same row-wise kernel: "main" is the
 /// reference line predicted from, "side" the one used to extend it for negative angles.
 #[inline(always)]
-fn angular<K: AngularKernels, const N: usize>(
+fn angular<K: IntraKernels, const N: usize>(
     k: K,
     refs: &RefSamples,
     mode: usize,

@@ -4,16 +4,24 @@
 //! build against the portable code covers every size, mode and reference pattern.
 
 use std::arch::x86_64::{
-    __m128i, _mm_add_epi16, _mm_cvtsi128_si32, _mm_loadl_epi64, _mm_loadu_si128, _mm_maddubs_epi16,
-    _mm_packus_epi16, _mm_set1_epi16, _mm_setr_epi8, _mm_shuffle_epi8, _mm_srli_epi16,
-    _mm_storel_epi64, _mm_storeu_si128, _mm_unpackhi_epi16, _mm_unpackhi_epi32, _mm_unpackhi_epi64,
-    _mm_unpackhi_epi8, _mm_unpacklo_epi16, _mm_unpacklo_epi32, _mm_unpacklo_epi8,
+    __m128i, _mm_add_epi16, _mm_cvtepu8_epi16, _mm_cvtsi128_si32, _mm_cvtsi32_si128,
+    _mm_loadl_epi64, _mm_loadu_si128, _mm_maddubs_epi16, _mm_mullo_epi16, _mm_packus_epi16,
+    _mm_set1_epi16, _mm_setr_epi16, _mm_setr_epi8, _mm_shuffle_epi8, _mm_srl_epi16, _mm_srli_epi16,
+    _mm_storel_epi64, _mm_storeu_si128, _mm_sub_epi16, _mm_unpackhi_epi16, _mm_unpackhi_epi32,
+    _mm_unpackhi_epi64, _mm_unpackhi_epi8, _mm_unpacklo_epi16, _mm_unpacklo_epi32,
+    _mm_unpacklo_epi8,
 };
 
 use super::Avx2;
-use crate::intra::{AngularKernels, REF_LINE};
+use crate::intra::{IntraKernels, RefSamples, REF_LINE};
 
-impl AngularKernels for Avx2 {
+impl IntraKernels for Avx2 {
+    #[inline(always)]
+    fn planar<const N: usize>(self, refs: &RefSamples, out: &mut [u8]) {
+        // SAFETY: `self` exists only when AVX2 (which implies SSE4.1) was detected.
+        unsafe { planar::<N>(refs, out) }
+    }
+
     #[inline(always)]
     fn angular_rows<const N: usize>(self, buf: &[u8; REF_LINE], angle: i32, dst: &mut [u8]) {
         // SAFETY: `self` exists only when AVX2 (which implies SSE4.1) was detected.
@@ -24,6 +32,45 @@ impl AngularKernels for Avx2 {
     fn transpose<const N: usize>(self, src: &[[u8; N]; N], dst: &mut [u8]) {
         // SAFETY: as above.
         unsafe { transpose::<N>(src, dst) }
+    }
+}
+
+/// Planar prediction (8.4.4.2.5) eight samples at a time in 16-bit lanes: each row is
+/// (N-1-x) left[y] + (x+1) top_right + (N-1-y) top[x] + (y+1) bottom_left + N, shifted;
+/// the last two terms are kept per column and stepped by bottom_left - top[x] each row.
+/// Every sum stays below 3 * 32 * 255 + 32, inside i16.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn planar<const N: usize>(refs: &RefSamples, out: &mut [u8]) {
+    let out = &mut out[..N * N];
+    let c = 2 * N;
+    let shift = _mm_cvtsi32_si128(N.trailing_zeros() as i32 + 1);
+    // Eight top samples from each column group; a 4-wide block's extra four (its top-right
+    // reference samples) fall in lanes that are not stored.
+    let top = &refs.s[c + 1..c + 1 + N.max(8)];
+    let top_right = _mm_set1_epi16(i16::from(refs.s[c + 1 + N]));
+    let bottom_left = _mm_set1_epi16(i16::from(refs.s[c - 1 - N]));
+    let lanes = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
+    for x0 in (0..N).step_by(8) {
+        // SAFETY: x0 + 8 <= top.len(); unaligned load.
+        let t = unsafe { _mm_loadl_epi64(top.as_ptr().add(x0).cast::<__m128i>()) };
+        let t = _mm_cvtepu8_epi16(t);
+        let x = _mm_add_epi16(lanes, _mm_set1_epi16(x0 as i16));
+        let w_left = _mm_sub_epi16(_mm_set1_epi16(N as i16 - 1), x);
+        let w_right = _mm_add_epi16(x, _mm_set1_epi16(1));
+        let right = _mm_mullo_epi16(w_right, top_right);
+        let mut vert = _mm_add_epi16(
+            _mm_mullo_epi16(t, _mm_set1_epi16(N as i16 - 1)),
+            _mm_add_epi16(bottom_left, _mm_set1_epi16(N as i16)),
+        );
+        let step = _mm_sub_epi16(bottom_left, t);
+        for (y, row) in out.chunks_exact_mut(N).enumerate() {
+            let left = _mm_set1_epi16(i16::from(refs.s[c - 1 - y]));
+            let sum = _mm_add_epi16(_mm_mullo_epi16(w_left, left), _mm_add_epi16(right, vert));
+            let v = _mm_srl_epi16(sum, shift);
+            store8(row, x0, _mm_packus_epi16(v, v));
+            vert = _mm_add_epi16(vert, step);
+        }
     }
 }
 
