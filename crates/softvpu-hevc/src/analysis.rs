@@ -587,8 +587,12 @@ impl CtuSearch<'_> {
         let intra = prediction == Prediction::Intra;
         // The 4x4 DST is for intra luma only.
         let dst = intra && c == 0 && log2 == 2;
-        for i in 0..nn {
-            s.residual[i] = i16::from(s.src[i]) - i16::from(s.pred[i]);
+        for ((r, &a), &p) in s.residual[..nn]
+            .iter_mut()
+            .zip(&s.src[..nn])
+            .zip(&s.pred[..nn])
+        {
+            *r = i16::from(a) - i16::from(p);
         }
         forward(&s.residual[..nn], &mut s.coeffs[..nn], log2, dst);
         let mut nonzero = quantize(&s.coeffs[..nn], &mut s.levels[..nn], log2, qp, intra);
@@ -609,11 +613,13 @@ impl CtuSearch<'_> {
         }
         dequantize(&s.levels[..nn], &mut s.coeffs[..nn], log2, qp);
         inverse(&s.coeffs[..nn], &mut s.residual[..nn], log2, dst);
-        for r in 0..n {
+        let rows = s.pred[..nn]
+            .chunks_exact(n)
+            .zip(s.residual[..nn].chunks_exact(n));
+        for (r, (pred, res)) in rows.enumerate() {
             let row = &mut plane.data[(y + r) * plane.stride + x..][..n];
-            for (i, v) in row.iter_mut().enumerate() {
-                let k = r * n + i;
-                *v = (i16::from(s.pred[k]) + s.residual[k]).clamp(0, 255) as u8;
+            for ((v, &p), &d) in row.iter_mut().zip(pred).zip(res) {
+                *v = (i16::from(p) + d).clamp(0, 255) as u8;
             }
         }
     }
