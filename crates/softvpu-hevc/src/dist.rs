@@ -340,6 +340,9 @@ mod tests {
             (8, 4),
             (24, 3),
             (48, 64),
+            // Rows summed in groups: several groups, the last one short.
+            (8, 130),
+            (1024, 37),
         ] {
             let (sa, sb) = (w + 9, w + 3);
             for _ in 0..10 {

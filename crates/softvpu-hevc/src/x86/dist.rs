@@ -69,19 +69,32 @@ unsafe fn sse_sse2(
 ) -> u64 {
     debug_assert!(w % 8 == 0);
     let mut total = 0u64;
-    for y in 0..h {
-        // SAFETY: row y starts inside both blocks (the caller's promise).
-        let (ra, rb) = unsafe { (a.add(y * a_stride), b.add(y * b_stride)) };
-        // Per row at most 64 squares of at most 255^2 in four 32-bit lanes: no overflow.
-        let mut acc = _mm_setzero_si128();
-        for x in (0..w).step_by(8) {
-            // SAFETY: x + 8 <= w bytes of the row.
-            let d = unsafe { _mm_sub_epi16(load8_wide(ra.add(x)), load8_wide(rb.add(x))) };
-            acc = _mm_add_epi32(acc, _mm_madd_epi16(d, d));
+    // Each 32-bit lane gains at most w / 4 squares of at most 255^2 a row, so groups of
+    // 16384 / w rows (64 of a coding block's) stay below 2^29 and are summed in the lanes.
+    let group = (16384 / w).clamp(1, 64);
+    let mut sum_rows = |chunks: usize| {
+        for first in (0..h.div_ceil(group)).map(|g| g * group) {
+            let mut acc = _mm_setzero_si128();
+            for y in first..(first + group).min(h) {
+                // SAFETY: row y starts inside both blocks (the caller's promise).
+                let (ra, rb) = unsafe { (a.add(y * a_stride), b.add(y * b_stride)) };
+                for x in (0..chunks).map(|c| 8 * c) {
+                    // SAFETY: x + 8 <= w bytes of the row.
+                    let d = unsafe { _mm_sub_epi16(load8_wide(ra.add(x)), load8_wide(rb.add(x))) };
+                    acc = _mm_add_epi32(acc, _mm_madd_epi16(d, d));
+                }
+            }
+            let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b1110>(acc));
+            let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b0001>(acc));
+            total += u64::from(_mm_cvtsi128_si32(acc) as u32);
         }
-        let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b1110>(acc));
-        let acc = _mm_add_epi32(acc, _mm_shuffle_epi32::<0b0001>(acc));
-        total += u64::from(_mm_cvtsi128_si32(acc) as u32);
+    };
+    match w {
+        8 => sum_rows(1),
+        16 => sum_rows(2),
+        32 => sum_rows(4),
+        64 => sum_rows(8),
+        _ => sum_rows(w / 8),
     }
     total
 }
@@ -144,17 +157,26 @@ unsafe fn sad_avx2(
 ) -> u32 {
     debug_assert!(w % 32 == 0);
     let mut acc = _mm256_setzero_si256();
-    for y in 0..h {
-        for x in (0..w).step_by(32) {
-            // SAFETY: x + 32 <= w bytes of row y of both blocks; unaligned loads.
-            let (va, vb) = unsafe {
-                (
-                    _mm256_loadu_si256(a.add(y * a_stride + x).cast::<__m256i>()),
-                    _mm256_loadu_si256(b.add(y * b_stride + x).cast::<__m256i>()),
-                )
-            };
-            acc = _mm256_add_epi64(acc, _mm256_sad_epu8(va, vb));
+    // Rows of `chunks` 32-byte chunks; the widths in use get loops of fixed length, which
+    // the compiler unrolls (the loop over a run-time width cost four times the sums).
+    let mut sum_rows = |chunks: usize| {
+        for y in 0..h {
+            for x in (0..chunks).map(|c| 32 * c) {
+                // SAFETY: x + 32 <= w bytes of row y of both blocks; unaligned loads.
+                let (va, vb) = unsafe {
+                    (
+                        _mm256_loadu_si256(a.add(y * a_stride + x).cast::<__m256i>()),
+                        _mm256_loadu_si256(b.add(y * b_stride + x).cast::<__m256i>()),
+                    )
+                };
+                acc = _mm256_add_epi64(acc, _mm256_sad_epu8(va, vb));
+            }
         }
+    };
+    match w {
+        32 => sum_rows(1),
+        64 => sum_rows(2),
+        _ => sum_rows(w / 32),
     }
     let sum = _mm_add_epi64(
         _mm256_castsi256_si128(acc),
