@@ -328,10 +328,7 @@ fn code_levels<S: BinSink>(
     let mut first_g1: Option<usize> = None;
     let mut coded = 0;
     let mut escape_start = 16; // scan positions below this get no greater1 flag
-    for n in (0..16).rev() {
-        if block.mask >> n & 1 == 0 {
-            continue;
-        }
+    for n in set_bits_down(block.mask) {
         if coded == 8 {
             escape_start = n + 1;
             break;
@@ -366,11 +363,10 @@ fn code_levels<S: BinSink>(
     let sign_hidden = last_sig - first_sig > 3;
     let mut signs = 0u32;
     let mut nsigns = 0;
-    for n in (0..16).rev() {
-        if block.mask >> n & 1 == 1 && !(sign_hidden && n == first_sig) {
-            signs = (signs << 1) | u32::from(block.levels[n] < 0);
-            nsigns += 1;
-        }
+    let hidden = if sign_hidden { 1u16 << first_sig } else { 0 };
+    for n in set_bits_down(block.mask & !hidden) {
+        signs = (signs << 1) | u32::from(block.levels[n] < 0);
+        nsigns += 1;
     }
     // At most 16 signs: bypass_bits takes up to 32 bins.
     if nsigns > 0 {
@@ -379,10 +375,7 @@ fn code_levels<S: BinSink>(
 
     let mut rice = 0u32;
     let mut num_sig = 0;
-    for n in (0..16).rev() {
-        if block.mask >> n & 1 == 0 {
-            continue;
-        }
+    for n in set_bits_down(block.mask) {
         let abs = block.levels[n].unsigned_abs();
         let base = if n < escape_start {
             1
@@ -406,6 +399,19 @@ fn code_levels<S: BinSink>(
         }
         num_sig += 1;
     }
+}
+
+/// The positions of the set bits of `mask`, highest first (the order of the reverse
+/// scan), without visiting the clear ones.
+#[inline(always)]
+fn set_bits_down(mut mask: u16) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let n = 15 - mask.leading_zeros() as usize;
+            mask &= !(1 << n);
+            n
+        })
+    })
 }
 
 /// coeff_abs_level_remaining: a Rice prefix of up to four ones, then Exp-Golomb of order rice+1.
