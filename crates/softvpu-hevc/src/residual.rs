@@ -326,14 +326,12 @@ fn code_levels<S: BinSink>(
     let mut greater1_ctx = 1u32;
     let mut g1_flags = 0u16;
     let mut first_g1: Option<usize> = None;
-    let mut coded = 0;
     let mut escape_start = 16; // scan positions below this get no greater1 flag
-    for n in set_bits_down(block.mask) {
+    for (coded, n) in set_bits_down(block.mask).enumerate() {
         if coded == 8 {
             escape_start = n + 1;
             break;
         }
-        coded += 1;
         let flag = block.levels[n].unsigned_abs() > 1;
         let inc = (ctx_set * 4 + greater1_ctx.min(3)) as usize + chroma_g1;
         sink.bin(&mut ctx.coeff_abs_level_greater1_flag[inc], u32::from(flag));
@@ -374,8 +372,7 @@ fn code_levels<S: BinSink>(
     }
 
     let mut rice = 0u32;
-    let mut num_sig = 0;
-    for n in set_bits_down(block.mask) {
+    for (num_sig, n) in set_bits_down(block.mask).enumerate() {
         let abs = block.levels[n].unsigned_abs();
         let base = if n < escape_start {
             1
@@ -397,7 +394,6 @@ fn code_levels<S: BinSink>(
                 rice = (rice + 1).min(4);
             }
         }
-        num_sig += 1;
     }
 }
 
