@@ -53,6 +53,21 @@ pub fn coeff_scan(order: ScanOrder) -> &'static [(u8, u8); 16] {
     }
 }
 
+/// Raster positions (4 y + x) inside a 4x4 sub-block, in forward scan order.
+pub fn coeff_scan_raster(order: ScanOrder) -> &'static [u8; 16] {
+    const fn raster(scan: &[(u8, u8); 16]) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        let mut k = 0;
+        while k < 16 {
+            out[k] = 4 * scan[k].1 + scan[k].0;
+            k += 1;
+        }
+        out
+    }
+    static RASTER: [[u8; 16]; 3] = [raster(&DIAG_4), raster(&HOR_4), raster(&VER_4)];
+    &RASTER[order as usize]
+}
+
 /// Builds the scan of a `1 << log2` square block (N must be the number of cells).
 const fn build<const N: usize>(log2: u32, order: ScanOrder) -> [(u8, u8); N] {
     let size = 1usize << log2;
