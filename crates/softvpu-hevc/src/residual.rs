@@ -119,16 +119,12 @@ fn code_sized<S: BinSink, const SUB_BLOCKS: usize>(
             sub_block_is_dc: i == 0,
         }
         .incs();
-        for n in (0..first).rev() {
-            if n == 0 && infer_dc {
-                break;
-            }
-            let s = (block.mask >> n) & 1;
+        // The DC flag of a coded sub-block is inferred (not sent) when no flag after it is 1.
+        let mask = u32::from(block.mask);
+        let end = usize::from(infer_dc && mask & ((1 << first) - 1) & !1 == 0);
+        for n in (end..first).rev() {
             let inc = usize::from(incs[n]);
-            sink.bin(&mut ctx.sig_coeff_flag[inc], u32::from(s));
-            if s == 1 {
-                infer_dc = false;
-            }
+            sink.bin(&mut ctx.sig_coeff_flag[inc], (mask >> n) & 1);
         }
         if block.mask != 0 {
             code_levels(sink, ctx, block, i == 0, chroma, &mut g1_state);
