@@ -69,6 +69,10 @@ pub fn satd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, log2_size: u32
         }
         return (hadamard_sum::<4>(a, a_stride, b, b_stride) + 1) >> 1;
     }
+    #[cfg(target_arch = "x86_64")]
+    if let (3, Some(cpu)) = (log2_size, sse41()) {
+        return (cpu.hadamard8(a, a_stride, b, b_stride) + 2) >> 2;
+    }
     let mut total = 0;
     satd_tiles(a, a_stride, b, b_stride, 1 << log2_size, |_, _, t| {
         total += t
