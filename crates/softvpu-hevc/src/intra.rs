@@ -81,7 +81,7 @@ impl RefSamples {
 /// co-located luma positions. Availability is constant per 4x4 luma block, so it is asked once
 /// per 4 luma / 2 chroma samples. With one slice and one tile z-scan order increases down a
 /// column and along a row, so the available part of each edge is a prefix starting next to
-/// the corner.
+/// the corner. The block must lie inside one CTB, as every transform block does.
 pub fn build_references(
     plane: &Plane,
     avail: &Availability,
@@ -98,6 +98,10 @@ pub fn build_references(
         x % unit == 0 && y % unit == 0,
         "block not aligned to the 4x4 luma grid"
     );
+    debug_assert!(
+        avail.within_one_ctb(x << shift, y << shift, n << shift),
+        "block across CTBs"
+    );
     let cur = avail.min_tb_addr_zs(x << shift, y << shift);
     let ok = |nx: usize, ny: usize| avail.available_zs(cur, nx << shift, ny << shift);
 
@@ -109,9 +113,12 @@ pub fn build_references(
     let s = &mut refs.s;
     let stride = plane.stride;
 
-    // Left column, from p[-1][0] downwards.
+    // Left column, from p[-1][0] downwards. The samples beside a block inside one CTB
+    // (every transform block) precede it in z-scan order (one slice, no tiles): only
+    // those below it need asking.
     let mut n_left = 0;
     if x > 0 {
+        n_left = n;
         while n_left < c && ok(x - 1, y + n_left) {
             n_left += unit;
         }
@@ -127,6 +134,7 @@ pub fn build_references(
     // Top row, from p[0][-1] rightwards.
     let mut n_top = 0;
     if y > 0 {
+        n_top = n; // as on the left: only those past the block need asking
         while n_top < c && ok(x + n_top, y - 1) {
             n_top += unit;
         }
@@ -1095,6 +1103,10 @@ mod tests {
             for (plane, chroma) in [(&yuv.planes[0], false), (&yuv.planes[1], true)] {
                 for log2 in 2..=5u32 {
                     let n = 1usize << log2;
+                    // Transform blocks lie inside one CTB (build_references relies on it).
+                    if n << usize::from(chroma) > 1 << ctb {
+                        continue;
+                    }
                     for y in (0..plane.height).step_by(n) {
                         for x in (0..plane.width).step_by(n) {
                             if x + n > plane.width || y + n > plane.height {

@@ -58,6 +58,13 @@ impl Availability {
         }
     }
 
+    /// Whether the luma square of `size` at (`x`, `y`) lies inside one CTB.
+    pub fn within_one_ctb(&self, x: usize, y: usize, size: usize) -> bool {
+        let last = size - 1;
+        (x >> self.ctb_log2, y >> self.ctb_log2)
+            == ((x + last) >> self.ctb_log2, (y + last) >> self.ctb_log2)
+    }
+
     /// `MinTbAddrZs` of the 4x4 block holding luma sample (`x`, `y`) (inside the picture).
     #[inline]
     pub fn min_tb_addr_zs(&self, x: usize, y: usize) -> usize {
