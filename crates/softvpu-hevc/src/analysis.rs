@@ -644,8 +644,9 @@ impl CtuSearch<'_> {
             let mut d = 0u32;
             for (i, r) in refs.iter().enumerate() {
                 predict(r, clog2, mode, false, &mut s.pred[..n * n]);
-                self.src.planes[i + 1].read_block(cx, cy, n, &mut s.src);
-                d += satd(&s.src, n, &s.pred, n, clog2);
+                let src = &self.src.planes[i + 1];
+                let at = cy * src.stride + cx;
+                d += satd(&src.data[at..], src.stride, &s.pred, n, clog2);
             }
             let bits = if code == 4 { 1.0 } else { 3.0 };
             let cost = f64::from(d) + self.lambda.satd * bits;
