@@ -46,13 +46,37 @@ pub(super) unsafe fn luma(
     temp: &mut Vec<i16>,
     out: &mut [u8],
 ) {
+    // Blocks 8 wide (the usual width here) get a copy whose row loops have one step.
+    // SAFETY: the caller's promise, passed on.
+    unsafe {
+        match w {
+            8 => luma_rows::<1>(win, ww, (w, h), passes, temp, out),
+            _ => luma_rows::<0>(win, ww, (w, h), passes, temp, out),
+        }
+    }
+}
+
+/// [`luma`] for blocks of `CHUNKS` x 8 samples wide (0: any multiple of 8).
+///
+/// # Safety
+/// As [`luma`].
+#[inline]
+#[target_feature(enable = "sse4.1")]
+unsafe fn luma_rows<const CHUNKS: usize>(
+    win: &[u8],
+    ww: usize,
+    (w, h): (usize, usize),
+    passes: Passes<'_>,
+    temp: &mut Vec<i16>,
+    out: &mut [u8],
+) {
     debug_assert!(w % 8 == 0 && win.len() >= ww * (h + 6) + w + 7 && out.len() >= w * h);
     let (src, dst) = (win.as_ptr(), out.as_mut_ptr());
     match passes {
         Passes::Horizontal(tx) => {
             let taps = tx.map(|t| _mm_set1_epi16(t as i16));
             for r in 0..h {
-                for i in (0..w).step_by(8) {
+                for i in columns::<8, CHUNKS>(w) {
                     // SAFETY: row r + 3 holds w + 7 >= i + 15 samples; out row r holds w.
                     unsafe {
                         let acc = horizontal8(src.add((r + 3) * ww + i), &taps);
@@ -64,7 +88,7 @@ pub(super) unsafe fn luma(
         Passes::Vertical(ty) => {
             let taps = ty.map(|t| _mm_set1_epi16(t as i16));
             for r in 0..h {
-                for i in (0..w).step_by(8) {
+                for i in columns::<8, CHUNKS>(w) {
                     let mut acc = _mm_setzero_si128();
                     for (k, t) in taps.iter().enumerate() {
                         // SAFETY: 8 samples from column i + 3 <= w - 5 of row r + k <= h + 6.
@@ -84,7 +108,7 @@ pub(super) unsafe fn luma(
             }
             let tmp = temp.as_mut_ptr();
             for r in 0..h + 7 {
-                for i in (0..w).step_by(8) {
+                for i in columns::<8, CHUNKS>(w) {
                     // SAFETY: window row r holds w + 7 >= i + 15 samples; `temp` has h + 7
                     // rows of w values.
                     unsafe {
@@ -100,7 +124,7 @@ pub(super) unsafe fn luma(
             });
             let tmp = temp.as_ptr();
             for r in 0..h {
-                for i in (0..w).step_by(8) {
+                for i in columns::<8, CHUNKS>(w) {
                     // SAFETY: `temp` rows r..r + 8 hold w >= i + 8 values; out row r holds w.
                     unsafe {
                         let sums = vertical8_i16(tmp.add(r * w + i), w, &pairs);
@@ -178,6 +202,14 @@ unsafe fn store8(p: *mut u8, v: __m128i) {
     unsafe { _mm_storel_epi64(p.cast::<__m128i>(), _mm_packus_epi16(v, v)) };
 }
 
+/// Column offsets of `STEP`-sample groups across a row `w` wide: `CHUNKS` of them (a
+/// fixed count, whose loops unroll), or as many as fit when `CHUNKS` is 0.
+#[inline(always)]
+fn columns<const STEP: usize, const CHUNKS: usize>(w: usize) -> impl Iterator<Item = usize> {
+    let chunks = if CHUNKS == 0 { w / STEP } else { CHUNKS };
+    (0..chunks).map(|c| STEP * c)
+}
+
 /// [`luma`] with AVX2, sixteen samples at a time, for blocks whose width is a multiple of
 /// 16; the same arithmetic.
 ///
@@ -192,6 +224,32 @@ pub(super) unsafe fn luma16(
     temp: &mut Vec<i16>,
     out: &mut [u8],
 ) {
+    // The widths in use get their own copies, whose row loops have a fixed length.
+    // SAFETY: the caller's promise, passed on.
+    unsafe {
+        match w {
+            16 => luma16_rows::<1>(win, ww, (w, h), passes, temp, out),
+            32 => luma16_rows::<2>(win, ww, (w, h), passes, temp, out),
+            64 => luma16_rows::<4>(win, ww, (w, h), passes, temp, out),
+            _ => luma16_rows::<0>(win, ww, (w, h), passes, temp, out),
+        }
+    }
+}
+
+/// [`luma16`] for blocks of `CHUNKS` x 16 samples wide (0: any multiple of 16).
+///
+/// # Safety
+/// As [`luma16`].
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn luma16_rows<const CHUNKS: usize>(
+    win: &[u8],
+    ww: usize,
+    (w, h): (usize, usize),
+    passes: Passes<'_>,
+    temp: &mut Vec<i16>,
+    out: &mut [u8],
+) {
     debug_assert!(w % 16 == 0 && win.len() >= ww * (h + 6) + w + 7 && out.len() >= w * h);
     let (src, dst) = (win.as_ptr(), out.as_mut_ptr());
     match passes {
@@ -199,7 +257,7 @@ pub(super) unsafe fn luma16(
             // SAFETY: AVX2 (the caller's promise).
             let taps = unsafe { TapPairs::new(tx) };
             for r in 0..h {
-                for i in (0..w).step_by(16) {
+                for i in columns::<16, CHUNKS>(w) {
                     // SAFETY: row r + 3 holds w + 7 >= i + 23 samples; out row r holds w.
                     unsafe {
                         let acc = horizontal16(src.add((r + 3) * ww + i), &taps);
@@ -211,7 +269,7 @@ pub(super) unsafe fn luma16(
         Passes::Vertical(ty) => {
             let taps = ty.map(|t| _mm256_set1_epi16(t as i16));
             for r in 0..h {
-                for i in (0..w).step_by(16) {
+                for i in columns::<16, CHUNKS>(w) {
                     let mut acc = _mm256_setzero_si256();
                     for (k, t) in taps.iter().enumerate() {
                         // SAFETY: 16 samples from column i + 3 <= w - 13 of row r + k <= h + 6.
@@ -232,7 +290,7 @@ pub(super) unsafe fn luma16(
             }
             let tmp = temp.as_mut_ptr();
             for r in 0..h + 7 {
-                for i in (0..w).step_by(16) {
+                for i in columns::<16, CHUNKS>(w) {
                     // SAFETY: window row r holds w + 7 >= i + 23 samples; `temp` has h + 7
                     // rows of w values.
                     unsafe {
@@ -248,7 +306,7 @@ pub(super) unsafe fn luma16(
             });
             let tmp = temp.as_ptr();
             for r in 0..h {
-                for i in (0..w).step_by(16) {
+                for i in columns::<16, CHUNKS>(w) {
                     // SAFETY: `temp` rows r..r + 8 hold w >= i + 16 values; out row r holds w.
                     unsafe {
                         let sums = vertical16_i16(tmp.add(r * w + i), w, &pairs);
