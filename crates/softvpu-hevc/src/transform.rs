@@ -300,11 +300,12 @@ fn forward_2d<const N: usize, K: Pass<N>>(residual: &[i16], coeffs: &mut [i32], 
     forward_columns::<N, K>(coeffs, log2_size);
 }
 
-/// The column pass of [`forward_2d`] alone, for a 16x16 or 32x32 DCT block whose rows are
-/// already transformed (the x86 row pass ends with it).
+/// The column pass of [`forward_2d`] alone, for an 8x8, 16x16 or 32x32 DCT block whose
+/// rows are already transformed (the x86 row pass ends with it).
 #[inline(always)]
 pub(crate) fn forward_dct_columns(coeffs: &mut [i32], log2_size: u32) {
     match log2_size {
+        3 => forward_columns::<8, DctFwd8>(&mut coeffs[..64], 3),
         4 => forward_columns::<16, DctFwd16>(&mut coeffs[..256], 4),
         _ => forward_columns::<32, DctFwd32>(&mut coeffs[..1024], 5),
     }

@@ -93,10 +93,10 @@ impl Avx2 {
         unsafe { mc::luma16(win, stride, size, passes, temp, out) }
     }
 
-    /// [`crate::transform::forward`], built for AVX2; the 16- and 32-point DCTs' row pass
-    /// with AVX2's multiply-add (`transform`).
+    /// [`crate::transform::forward`], built for AVX2; the 8- to 32-point DCTs with AVX2's
+    /// multiply-add (`transform`).
     pub(crate) fn forward(self, residual: &[i16], coeffs: &mut [i32], log2: u32, dst: bool) {
-        if !dst && (log2 == 4 || log2 == 5) {
+        if !dst && (3..=5).contains(&log2) {
             // SAFETY: `self` exists only when AVX2 was detected.
             return unsafe { transform::forward_dct(residual, coeffs, log2) };
         }

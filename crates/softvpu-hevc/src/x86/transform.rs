@@ -1,4 +1,4 @@
-//! The 8- to 32-point DCTs with AVX2's 16-bit multiply-adds. Forward (16 and 32): the
+//! The 8- to 32-point DCTs with AVX2's 16-bit multiply-adds. Forward: the
 //! row pass as whole matrix rows times the residual row (eight outputs a register, two
 //! samples a multiply-add), then, when every row-pass output fits 16 bits (always, for
 //! 8-bit residuals), the column pass the same way on pairs of rows; otherwise the
@@ -22,6 +22,7 @@ use crate::transform::{forward_dct_columns, inverse_dc, only_dc, DCT};
 /// side by side, as the multiply-add pairs them with the two samples).
 type Pairs<const P: usize, const G: usize> = [[[i16; 16]; G]; P];
 
+static PAIRS8: Pairs<4, 1> = pairs::<4, 1>(false);
 static PAIRS16: Pairs<8, 2> = pairs::<8, 2>(false);
 static PAIRS32: Pairs<16, 4> = pairs::<16, 4>(false);
 
@@ -74,7 +75,7 @@ const fn dword_pairs<const P: usize, const N: usize>(transposed: bool) -> [[i32;
     t
 }
 
-/// [`crate::transform::forward`] of a 16x16 (`log2` 4) or 32x32 (`log2` 5) DCT block.
+/// [`crate::transform::forward`] of an 8x8 (`log2` 3), 16x16 (4) or 32x32 (5) DCT block.
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -82,7 +83,11 @@ const fn dword_pairs<const P: usize, const N: usize>(transposed: bool) -> [[i32;
 pub(super) unsafe fn forward_dct(residual: &[i16], coeffs: &mut [i32], log2: u32) {
     // Every row-pass output fits 16 bits for 8-bit residuals; larger ones take the
     // portable column pass.
-    if log2 == 4 {
+    if log2 == 3 {
+        if rows::<8, 4, 1, 2>(&residual[..64], &mut coeffs[..64], &PAIRS8) {
+            return columns::<8, 4, 1, 9>(&mut coeffs[..64], &COLUMN_PAIRS8);
+        }
+    } else if log2 == 4 {
         if rows::<16, 8, 2, 3>(&residual[..256], &mut coeffs[..256], &PAIRS16) {
             return columns::<16, 8, 2, 10>(&mut coeffs[..256], &COLUMN_PAIRS16);
         }
@@ -115,6 +120,7 @@ unsafe fn row_pair(block: &[i32], at: usize, stride: usize) -> __m256i {
 
 /// `COLUMN_PAIRS[v][m]`: coefficients 2m and 2m + 1 of row v of the N-point DCT as one
 /// 32-bit value (the first in the low half), to multiply-add with rows 2m and 2m + 1.
+static COLUMN_PAIRS8: [[i32; 4]; 8] = dword_pairs::<4, 8>(false);
 static COLUMN_PAIRS16: [[i32; 8]; 16] = dword_pairs::<8, 16>(false);
 static COLUMN_PAIRS32: [[i32; 16]; 32] = dword_pairs::<16, 32>(false);
 
