@@ -4,7 +4,7 @@
 //! Blocks are row-major with stride `1 << log2_size`, as in `transform`.
 //! `qp` is the component's qP (luma QpY, or QpC from `chroma_qp`), 0..=51 for 8-bit.
 
-use crate::scan::{coeff_scan, coeff_scan_raster, sub_block_scan, ScanOrder};
+use crate::scan::{coeff_scan, sub_block_in_scan_order, sub_block_scan, ScanOrder};
 
 /// Encoder scale per qp % 6: about 2^20 / LEVEL_SCALE[i], so scaling undoes quantising.
 const QUANT_SCALE: [i64; 6] = [26214, 23302, 20560, 18396, 16384, 14564];
@@ -149,29 +149,19 @@ pub fn hide_signs(
     };
     let mut seen_last = false;
     let n = 1usize << log2_size;
-    let scan = coeff_scan_raster(order);
     for &sb in sub_block_scan(log2_size - 2, order).iter().rev() {
-        // The sub-block's rows, then (most sub-blocks are empty) a look before scanning.
-        let corner = 4 * usize::from(sb.1) * n + 4 * usize::from(sb.0);
-        let mut raster = [0i32; 16];
-        crate::rows::copy_rows(&mut raster, 4, &levels[corner..], n, 4, 4);
-        if raster.iter().all(|&v| v == 0) {
+        let mut scanned = [0i32; 16];
+        let mask = sub_block_in_scan_order(levels, n, sb, order, &mut scanned);
+        if mask == 0 {
             continue;
-        }
-        // Significance in scan order and the parity of the sum of magnitudes.
-        let (mut mask, mut parity) = (0u16, 0u32);
-        for (k, &at) in scan.iter().enumerate() {
-            let v = raster[usize::from(at) & 15];
-            mask |= u16::from(v != 0) << k;
-            parity ^= v.unsigned_abs() & 1;
         }
         let first = mask.trailing_zeros() as usize;
         let last = 15 - mask.leading_zeros() as usize;
         let in_last_sub_block = !seen_last;
         seen_last = true;
         // As sub_block_consistent: no hidden sign, or the one inferred is right.
-        let first_negative = raster[usize::from(scan[first]) & 15] < 0;
-        if last - first < SBH_THRESHOLD || (parity == 1) == first_negative {
+        let parity = scanned.iter().fold(0, |p, v| p ^ (v.unsigned_abs() & 1));
+        if last - first < SBH_THRESHOLD || (parity == 1) == (scanned[first] < 0) {
             continue;
         }
         let pos = sub_block_positions(log2_size, sb, order);

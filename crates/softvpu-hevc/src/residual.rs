@@ -4,7 +4,7 @@
 //! in decisions is counted by the code that writes the stream.
 
 use crate::cabac::{BinSink, Contexts};
-use crate::scan::{coeff_scan, coeff_scan_raster, sub_block_scan, ScanOrder};
+use crate::scan::{coeff_scan, sub_block_in_scan_order, sub_block_scan, ScanOrder};
 
 /// sig_coeff_flag contexts of 4x4 blocks by raster position (the spec's ctxIdxMap).
 const CTX_IDX_MAP_4X4: [u8; 16] = [0, 1, 4, 5, 2, 3, 4, 5, 6, 6, 8, 8, 7, 7, 8, 8];
@@ -53,24 +53,11 @@ fn code_sized<S: BinSink, const SUB_BLOCKS: usize>(
     let log2_sb = log2 - 2;
     let sb_pos = sub_block_scan(log2_sb, order);
     let c_pos = coeff_scan(order);
-    let c_raster = coeff_scan_raster(order);
 
     let mut blocks = [SubBlock::default(); SUB_BLOCKS];
     let mut last_sb = None;
-    for (i, &(xs, ys)) in sb_pos.iter().enumerate() {
-        let b = &mut blocks[i];
-        // The sub-block's rows, then (most sub-blocks are empty) a look before reordering.
-        let corner = (usize::from(ys) << 2) * stride + (usize::from(xs) << 2);
-        let mut raster = [0i32; 16];
-        crate::rows::copy_rows(&mut raster, 4, &levels[corner..], stride, 4, 4);
-        if raster.iter().all(|&v| v == 0) {
-            continue;
-        }
-        for (k, &at) in c_raster.iter().enumerate() {
-            let v = raster[usize::from(at) & 15];
-            b.levels[k] = v;
-            b.mask |= u16::from(v != 0) << k;
-        }
+    for (b, (i, &sb)) in blocks.iter_mut().zip(sb_pos.iter().enumerate()) {
+        b.mask = sub_block_in_scan_order(levels, stride, sb, order, &mut b.levels);
         if b.mask != 0 {
             last_sb = Some(i);
         }

@@ -53,8 +53,36 @@ pub fn coeff_scan(order: ScanOrder) -> &'static [(u8, u8); 16] {
     }
 }
 
+/// Writes the levels of sub-block `(xs, ys)` of a block of `levels` (row stride `stride`)
+/// into `scanned` in forward scan order and returns their significance mask (bit k for
+/// scan position k); when they are all zero, as most are, returns 0 and leaves `scanned`
+/// alone. The four rows are copied once and reordered through the scan's raster
+/// positions, rather than read one position at a time.
+#[inline(always)]
+pub fn sub_block_in_scan_order(
+    levels: &[i32],
+    stride: usize,
+    (xs, ys): (u8, u8),
+    order: ScanOrder,
+    scanned: &mut [i32; 16],
+) -> u16 {
+    let corner = 4 * usize::from(ys) * stride + 4 * usize::from(xs);
+    let mut raster = [0i32; 16];
+    crate::rows::copy_rows(&mut raster, 4, &levels[corner..], stride, 4, 4);
+    if raster.iter().all(|&v| v == 0) {
+        return 0;
+    }
+    let mut mask = 0u16;
+    for (k, &at) in coeff_scan_raster(order).iter().enumerate() {
+        let v = raster[usize::from(at) & 15];
+        scanned[k] = v;
+        mask |= u16::from(v != 0) << k;
+    }
+    mask
+}
+
 /// Raster positions (4 y + x) inside a 4x4 sub-block, in forward scan order.
-pub fn coeff_scan_raster(order: ScanOrder) -> &'static [u8; 16] {
+fn coeff_scan_raster(order: ScanOrder) -> &'static [u8; 16] {
     const fn raster(scan: &[(u8, u8); 16]) -> [u8; 16] {
         let mut out = [0u8; 16];
         let mut k = 0;

@@ -173,7 +173,7 @@ unsafe fn sad_avx2(
     debug_assert!(w % 32 == 0);
     let mut acc = _mm256_setzero_si256();
     // Rows of `chunks` 32-byte chunks; the widths in use get loops of fixed length, which
-    // the compiler unrolls (the loop over a run-time width cost four times the sums).
+    // the compiler unrolls (the loop over a run-time width cost more than the sums).
     let mut sum_rows = |chunks: usize| {
         for y in 0..h {
             for x in (0..chunks).map(|c| 32 * c) {
