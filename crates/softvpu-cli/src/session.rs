@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::time::Instant;
 
-use softvpu::metrics::{psnr, Psnr, PsnrAverage};
-use softvpu::{Config, Encoder, Frame, Packet, Picture, Quantizer, RateMode};
+use softvpu::metrics::{psnr_frame, Psnr, PsnrAverage};
+use softvpu::{Config, Encoder, Frame, Packet, Quantizer, RateMode};
 
 use crate::input::FrameSource;
 use crate::progress::Progress;
@@ -233,7 +233,7 @@ fn encode_one(
         summary.quantizers = Some(summary.quantizers.map_or(q, |all| all.merge(q)));
         if let Some(recon) = packet.reconstruction() {
             if out.psnr {
-                psnr_avg.add(psnr(&Picture::from_frame(&frame), recon));
+                psnr_avg.add(psnr_frame(&frame, recon));
             }
             if let Some(w) = out.recon.as_mut() {
                 w.write_all(&recon.to_i420())
