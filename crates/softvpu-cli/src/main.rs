@@ -166,9 +166,9 @@ fn codec_for(args: &EncodeArgs) -> Result<Codec, String> {
 }
 
 /// Opens the input; the second value is the frame count when it can be known up front.
-fn open_input(args: &EncodeArgs) -> Result<(Box<dyn FrameSource>, Option<u64>), String> {
-    let reader: Box<dyn Read> = if args.input == "-" {
-        Box::new(io::stdin().lock())
+fn open_input(args: &EncodeArgs) -> Result<(Box<dyn FrameSource + Send>, Option<u64>), String> {
+    let reader: Box<dyn Read + Send> = if args.input == "-" {
+        Box::new(io::stdin())
     } else {
         Box::new(File::open(&args.input).map_err(|e| format!("cannot open {}: {e}", args.input))?)
     };
@@ -229,14 +229,14 @@ fn encode(args: EncodeArgs) -> Result<(), String> {
     config.validate().map_err(|e| e.to_string())?;
     softvpu::Encoder::new(config.clone()).map_err(|e| e.to_string())?;
 
-    let mut sink: Box<dyn PacketSink> = if args.output == "-" {
-        Box::new(StreamSink(BufWriter::new(io::stdout().lock())))
+    let mut sink: Box<dyn PacketSink + Send> = if args.output == "-" {
+        Box::new(StreamSink(BufWriter::new(io::stdout())))
     } else {
         let file = File::create(&args.output)
             .map_err(|e| format!("cannot create {}: {e}", args.output))?;
         Box::new(FileSink::new(file))
     };
-    let mut recon: Option<Box<dyn Write>> = match &args.recon {
+    let mut recon: Option<Box<dyn Write + Send>> = match &args.recon {
         Some(path) => Some(Box::new(BufWriter::new(
             File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?,
         ))),
@@ -244,7 +244,9 @@ fn encode(args: EncodeArgs) -> Result<(), String> {
     };
     let outputs = session::Outputs {
         stream: sink.as_mut(),
-        recon: recon.as_mut().map(|w| w.as_mut() as &mut dyn Write),
+        recon: recon
+            .as_mut()
+            .map(|w| w.as_mut() as &mut (dyn Write + Send)),
         psnr: args.psnr,
     };
     let outcome = session::run(source.as_mut(), config, outputs, args.frames, total)?;

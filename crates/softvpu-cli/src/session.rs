@@ -1,6 +1,7 @@
 //! The encode loop shared by `encode` and `demo`: frames in, packets out, statistics.
 
 use std::io::Write;
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::time::Instant;
 
 use softvpu::metrics::{psnr_frame, Psnr, PsnrAverage};
@@ -137,22 +138,44 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-/// Where a run's results go.
+/// Where a run's results go (written from a thread of their own, hence `Send`).
 pub struct Outputs<'a> {
     /// The coded stream.
-    pub stream: &'a mut dyn PacketSink,
+    pub stream: &'a mut (dyn PacketSink + Send),
     /// Raw planar 4:2:0 reconstruction, when asked for.
-    pub recon: Option<&'a mut dyn Write>,
+    pub recon: Option<&'a mut (dyn Write + Send)>,
     /// Measure PSNR against the input.
     pub psnr: bool,
 }
 
-/// Encodes up to `max_frames` frames of `source` into the outputs. Packets are written
-/// as they are produced, so whatever was encoded before an error is kept.
+/// Frames read ahead of the encoder, and coded frames queued for writing: enough that
+/// reading, encoding and writing (with PSNR) overlap, few enough to bound memory.
+const QUEUE: usize = 2;
+
+/// A coded frame on its way out: its input (for PSNR, then back to the reader) and its
+/// packets.
+struct Coded {
+    nv12: Vec<u8>,
+    packets: Vec<Packet>,
+}
+
+/// What the writing thread counted, and the error that stopped it, if any.
+struct Written {
+    frames: u64,
+    bytes: u64,
+    quantizers: Option<QuantizerRange>,
+    psnr: PsnrAverage,
+    error: Option<String>,
+}
+
+/// Encodes up to `max_frames` frames of `source` into the outputs. Reading, encoding and
+/// writing run on threads of their own, so that input and output (and PSNR) overlap the
+/// encoder's serial parts. Packets are written as they are produced, so whatever was
+/// encoded before an error is kept.
 pub fn run(
-    source: &mut dyn FrameSource,
+    source: &mut (dyn FrameSource + Send),
     config: Config,
-    mut out: Outputs<'_>,
+    out: Outputs<'_>,
     max_frames: Option<u64>,
     total_hint: Option<u64>,
 ) -> Result<Outcome, String> {
@@ -162,81 +185,150 @@ pub fn run(
     let codec = config.codec();
     let rate_mode = config.rate_mode();
     let mut encoder = Encoder::new(config.reconstruction(want_recon)).map_err(|e| e.to_string())?;
-    let mut summary = Summary {
+    let progress = Progress::new(max_frames.or(total_hint));
+    let start = Instant::now();
+    let (to_encoder, inbox) = sync_channel::<Vec<u8>>(QUEUE);
+    let (to_writer, coded) = sync_channel::<Coded>(QUEUE);
+    let (to_reader, free) = channel::<Vec<u8>>();
+    for _ in 0..2 * QUEUE + 2 {
+        let _ = to_reader.send(Vec::new());
+    }
+    let (read_error, encode_error, written) = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_frames(source, max_frames, &to_encoder, &free));
+        let writer = scope
+            .spawn(move || write_frames(out, (width, height), fps, progress, &coded, &to_reader));
+        let encode_error = encode_frames(&mut encoder, (width, height), &inbox, &to_writer).err();
+        // Hang up on both: a reader waiting to hand over a frame stops.
+        drop((inbox, to_writer));
+        let read_error = reader
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let written = writer
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (read_error, encode_error, written)
+    });
+    let summary = Summary {
         codec,
         width,
         height,
-        frames: 0,
-        bytes: 0,
-        seconds: 0.0,
+        frames: written.frames,
+        bytes: written.bytes,
+        seconds: start.elapsed().as_secs_f64(),
         fps,
-        quantizers: None,
-        psnr: None,
+        quantizers: written.quantizers,
+        psnr: written.psnr.mean(),
         rate_mode,
     };
-    let mut psnr_avg = PsnrAverage::default();
-    let mut progress = Progress::new(max_frames.or(total_hint));
-    let mut buf = Vec::new();
-    let start = Instant::now();
-    let mut error = None;
-    while max_frames.is_none_or(|m| summary.frames < m) {
-        match source.read_frame(&mut buf) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                error = Some(e.to_string());
-                break;
-            }
-        }
-        if let Err(e) = encode_one(
-            &mut encoder,
-            &buf,
-            (width, height),
-            &mut out,
-            &mut summary,
-            &mut psnr_avg,
-        ) {
-            error = Some(e);
-            break;
-        }
-        progress.update(summary.frames, summary.bytes, fps);
-    }
-    if let Err(e) = out.stream.finish() {
-        error.get_or_insert(format!("cannot write the output: {e}"));
-    }
-    if let Some(Err(e)) = out.recon.as_mut().map(|r| r.flush()) {
-        error.get_or_insert(format!("cannot write the reconstruction: {e}"));
-    }
-    progress.finish();
-    summary.seconds = start.elapsed().as_secs_f64();
-    summary.psnr = psnr_avg.mean();
+    // The first failure in the pipeline's order explains the others.
+    let error = read_error.err().or(encode_error).or(written.error);
     Ok(Outcome { summary, error })
 }
 
-fn encode_one(
+/// The reading thread: fills buffers handed back through `free` and passes them on until
+/// the input ends, `max_frames` are read or the encoder hangs up.
+fn read_frames(
+    source: &mut (dyn FrameSource + Send),
+    max_frames: Option<u64>,
+    to_encoder: &SyncSender<Vec<u8>>,
+    free: &Receiver<Vec<u8>>,
+) -> Result<(), String> {
+    let mut read = 0u64;
+    while max_frames.is_none_or(|m| read < m) {
+        let Ok(mut buf) = free.recv() else {
+            return Ok(());
+        };
+        if !source.read_frame(&mut buf).map_err(|e| e.to_string())? {
+            return Ok(());
+        }
+        read += 1;
+        if to_encoder.send(buf).is_err() {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// The encoding loop (the calling thread): every frame's packets go to the writer.
+fn encode_frames(
     encoder: &mut Encoder,
+    (width, height): (u32, u32),
+    inbox: &Receiver<Vec<u8>>,
+    to_writer: &SyncSender<Coded>,
+) -> Result<(), String> {
+    for nv12 in inbox {
+        let frame = Frame::from_nv12(&nv12, width, height).map_err(|e| e.to_string())?;
+        encoder.send_frame(&frame).map_err(|e| e.to_string())?;
+        let mut packets = Vec::new();
+        while let Some(packet) = encoder.receive_packet().map_err(|e| e.to_string())? {
+            packets.push(packet);
+        }
+        if to_writer.send(Coded { nv12, packets }).is_err() {
+            break; // the writer stopped on an error, which it reports
+        }
+    }
+    Ok(())
+}
+
+/// The writing thread: writes each frame's packets and reconstruction, measures PSNR, and
+/// hands the input buffer back to the reader. Stops at the first write error.
+fn write_frames(
+    mut out: Outputs<'_>,
+    (width, height): (u32, u32),
+    fps: f64,
+    mut progress: Progress,
+    coded: &Receiver<Coded>,
+    to_reader: &Sender<Vec<u8>>,
+) -> Written {
+    let mut w = Written {
+        frames: 0,
+        bytes: 0,
+        quantizers: None,
+        psnr: PsnrAverage::default(),
+        error: None,
+    };
+    for Coded { nv12, packets } in coded {
+        if let Err(e) = write_one(&mut out, &nv12, (width, height), &packets, &mut w) {
+            w.error = Some(e);
+            break;
+        }
+        let _ = to_reader.send(nv12);
+        progress.update(w.frames, w.bytes, fps);
+    }
+    if let Err(e) = out.stream.finish() {
+        w.error
+            .get_or_insert(format!("cannot write the output: {e}"));
+    }
+    if let Some(Err(e)) = out.recon.as_mut().map(|r| r.flush()) {
+        w.error
+            .get_or_insert(format!("cannot write the reconstruction: {e}"));
+    }
+    progress.finish();
+    w
+}
+
+fn write_one(
+    out: &mut Outputs<'_>,
     nv12: &[u8],
     (width, height): (u32, u32),
-    out: &mut Outputs<'_>,
-    summary: &mut Summary,
-    psnr_avg: &mut PsnrAverage,
+    packets: &[Packet],
+    w: &mut Written,
 ) -> Result<(), String> {
     let frame = Frame::from_nv12(nv12, width, height).map_err(|e| e.to_string())?;
-    encoder.send_frame(&frame).map_err(|e| e.to_string())?;
-    while let Some(packet) = encoder.receive_packet().map_err(|e| e.to_string())? {
+    for packet in packets {
         out.stream
             .write_packet(packet.data())
             .map_err(|e| format!("cannot write the output: {e}"))?;
-        summary.frames += 1;
-        summary.bytes += packet.data().len() as u64;
-        let q = QuantizerRange::of(&packet);
-        summary.quantizers = Some(summary.quantizers.map_or(q, |all| all.merge(q)));
+        w.frames += 1;
+        w.bytes += packet.data().len() as u64;
+        let q = QuantizerRange::of(packet);
+        w.quantizers = Some(w.quantizers.map_or(q, |all| all.merge(q)));
         if let Some(recon) = packet.reconstruction() {
             if out.psnr {
-                psnr_avg.add(psnr_frame(&frame, recon));
+                w.psnr.add(psnr_frame(&frame, recon));
             }
-            if let Some(w) = out.recon.as_mut() {
-                w.write_all(&recon.to_i420())
+            if let Some(r) = out.recon.as_mut() {
+                r.write_all(&recon.to_i420())
                     .map_err(|e| format!("cannot write the reconstruction: {e}"))?;
             }
         }
