@@ -43,26 +43,31 @@ impl Picture {
         pic
     }
 
-    /// Parses I420 bytes (Y, then U, then V planes).
     /// Copies the top-left `width` x `height` of three planar 4:2:0 planes given as
     /// (samples, row stride); the planes must be at least that large.
     pub fn from_planes_cropped(planes: [(&[u8], usize); 3], width: u32, height: u32) -> Self {
-        let mut pic = Self::new(width, height);
         let (w, h) = (width as usize, height as usize);
-        for (c, (data, stride)) in planes.into_iter().enumerate() {
+        // Each plane is gathered into fresh memory, never zeroed first: for a camera
+        // picture the zeroing cost as much as the copy.
+        let crop = |c: usize| {
+            let (data, stride) = planes[c];
             let (pw, ph) = if c == 0 { (w, h) } else { (w / 2, h / 2) };
-            let dst = match c {
-                0 => &mut pic.y,
-                1 => &mut pic.u,
-                _ => &mut pic.v,
-            };
+            let mut plane = Vec::with_capacity(pw * ph);
             for r in 0..ph {
-                dst[r * pw..(r + 1) * pw].copy_from_slice(&data[r * stride..r * stride + pw]);
+                plane.extend_from_slice(&data[r * stride..r * stride + pw]);
             }
+            plane
+        };
+        Self {
+            width,
+            height,
+            y: crop(0),
+            u: crop(1),
+            v: crop(2),
         }
-        pic
     }
 
+    /// Parses I420 bytes (Y, then U, then V planes).
     pub fn from_i420(data: &[u8], width: u32, height: u32) -> Option<Self> {
         let luma = width as usize * height as usize;
         if data.len() != luma * 3 / 2 {

@@ -186,11 +186,15 @@ pub struct HevcEncoder {
     since_idr: u32,
     force_idr: bool,
     /// Memory kept from picture to picture: the source at the coded size, the workers'
-    /// buffers, and the last reference's picture and block map once nothing else holds them.
+    /// buffers, and past references' pictures and block maps, reused once nothing else
+    /// holds the picture (a caller may keep [`CodedPicture::recon`] a while).
     src: Yuv,
     pool: Vec<RowBuffers>,
-    spare: Option<(Yuv, BlockMap)>,
+    retired: Vec<Reference>,
 }
+
+/// At most this many past references are kept for reuse (each a picture and a block map).
+const RETIRED: usize = 4;
 
 impl HevcEncoder {
     /// `width` and `height` must be even and at least 2 (the caller validates frames).
@@ -212,16 +216,16 @@ impl HevcEncoder {
             force_idr: false,
             src,
             pool: Vec::new(),
-            spare: None,
+            retired: Vec::new(),
         }
     }
 
-    /// Keeps a reference no longer needed as the next picture's buffers, unless the picture
-    /// is still held elsewhere (a caller's [`CodedPicture::recon`]).
+    /// Keeps a reference no longer needed for the buffers of a later picture.
     fn recycle(&mut self, old: Reference) {
-        if let Ok(pic) = Arc::try_unwrap(old.pic) {
-            self.spare = Some((pic, old.map));
+        if self.retired.len() == RETIRED {
+            self.retired.remove(0);
         }
+        self.retired.push(old);
     }
 
     /// Makes the next picture an IDR.
@@ -294,10 +298,7 @@ impl HevcEncoder {
         // The picture and its block map become the reference; the buffers take the last
         // reference's in their place.
         let (w, h) = (p.coded_width, p.coded_height);
-        let (spare_rec, spare_map) = self
-            .spare
-            .take()
-            .unwrap_or_else(|| (Yuv::new(w, h), BlockMap::new(w, h)));
+        let (spare_rec, spare_map) = spare(&mut self.retired, w, h);
         let rec = std::mem::replace(&mut buffers.rec, spare_rec);
         let map = std::mem::replace(&mut buffers.map, spare_map);
         self.pool.push(buffers);
@@ -361,6 +362,17 @@ impl HevcEncoder {
 }
 
 /// The source at the coded size, right and bottom edges replicated.
+/// A picture and block map for a `w` x `h` picture: a retired reference's that nothing
+/// else holds any more, or new ones.
+fn spare(retired: &mut Vec<Reference>, w: usize, h: usize) -> (Yuv, BlockMap) {
+    let free = retired.iter().position(|r| Arc::strong_count(&r.pic) == 1);
+    let unwrapped = free.and_then(|i| {
+        let r = retired.remove(i);
+        Arc::try_unwrap(r.pic).ok().map(|pic| (pic, r.map))
+    });
+    unwrapped.unwrap_or_else(|| (Yuv::new(w, h), BlockMap::new(w, h)))
+}
+
 fn pad_frame(frame: &Frame<'_>, yuv: &mut Yuv) {
     let (width, height) = (yuv.width(), yuv.height());
     let (fw, fh) = (frame.width() as usize, frame.height() as usize);
@@ -482,5 +494,37 @@ mod tests {
         let kept: Vec<usize> = enc.pool.iter().map(RowBuffers::spare_messages).collect();
         assert!(kept.iter().any(|&n| n > 0), "messages are reused: {kept:?}");
         assert!(kept.iter().all(|&n| n <= cols), "{kept:?}");
+    }
+
+    /// Reconstructions a caller drops are reused for later pictures; ones it keeps are
+    /// never written again.
+    #[test]
+    fn pictures_are_reused_only_once_nothing_holds_them() {
+        let (w, h) = (96usize, 64usize);
+        let frame_of = |i: u64| Pattern::Noise { seed: i }.render(w as u32, h as u32, 0);
+        let mut enc = fast_encoder(w, h, 2);
+        let mut addresses = Vec::new();
+        for i in 0..6 {
+            let nv12 = frame_of(i);
+            let coded = enc.encode(&Frame::from_nv12(&nv12, w as u32, h as u32).unwrap(), 30);
+            addresses.push(coded.recon.planes[0].data.as_ptr() as usize);
+        }
+        addresses.sort_unstable();
+        addresses.dedup();
+        assert!(
+            addresses.len() <= 3,
+            "dropped pictures are reused: {addresses:?}"
+        );
+
+        let mut kept = Vec::new();
+        for i in 0..6 {
+            let nv12 = frame_of(i);
+            let coded = enc.encode(&Frame::from_nv12(&nv12, w as u32, h as u32).unwrap(), 30);
+            kept.push(((*coded.recon).clone(), coded.recon));
+        }
+        assert!(enc.retired.len() <= RETIRED);
+        for (copy, held) in &kept {
+            assert_eq!(copy, &**held, "a held picture is left alone");
+        }
     }
 }

@@ -2,10 +2,11 @@
 
 use std::collections::VecDeque;
 
-use softvpu_core::{Frame, Picture};
+use softvpu_core::Frame;
 use softvpu_hevc::{CodedPicture, HevcEncoder, HevcSettings};
 use softvpu_mjpeg::{JpegImage, MjpegEncoder};
 
+use crate::packet::Recon;
 use crate::rate::{HevcRate, MjpegRate, Mode, RateSettings};
 use crate::{Codec, Config, Error, Packet, Quantizer, RateMode, RateReport};
 
@@ -116,7 +117,7 @@ impl Encoder {
                     frame_number: 0,
                     keyframe: true,
                     quantizer: Quantizer::JpegQuality(quality),
-                    recon: image.recon,
+                    recon: image.recon.map(Recon::Ready),
                     hevc_stats: None,
                     qp_spread: None,
                     rate: report,
@@ -195,14 +196,9 @@ fn encode_jpeg(
 }
 
 fn hevc_packet(coded: CodedPicture, rate: Option<RateReport>, config: &Config) -> Packet {
-    let recon = config.reconstruction.then(|| {
-        let planes = coded
-            .recon
-            .planes
-            .each_ref()
-            .map(|p| (p.data.as_slice(), p.stride));
-        Picture::from_planes_cropped(planes, config.width, config.height)
-    });
+    let recon = config
+        .reconstruction
+        .then(|| Recon::coded(coded.recon, config.width, config.height));
     let qp = |v: i32| v.clamp(0, 51) as u8;
     Packet {
         data: coded.data,

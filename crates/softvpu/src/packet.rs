@@ -1,6 +1,9 @@
 //! One coded frame as it leaves the encoder.
 
+use std::sync::{Arc, OnceLock};
+
 use softvpu_core::Picture;
+use softvpu_hevc::Yuv;
 
 use crate::RateReport;
 pub use softvpu_hevc::PictureStats as HevcStats;
@@ -14,6 +17,46 @@ pub enum Quantizer {
     Qp(u8),
 }
 
+/// A packet's reconstruction: a picture (MJPEG), or the H.265 picture at its coded size,
+/// which the encoder also predicts from, cropped to the display size when first asked for:
+/// on the thread that wants it, not the encoder's.
+#[derive(Clone, Debug)]
+pub(crate) enum Recon {
+    Ready(Picture),
+    Coded {
+        pic: Arc<Yuv>,
+        width: u32,
+        height: u32,
+        cropped: OnceLock<Picture>,
+    },
+}
+
+impl Recon {
+    pub(crate) fn coded(pic: Arc<Yuv>, width: u32, height: u32) -> Self {
+        Self::Coded {
+            pic,
+            width,
+            height,
+            cropped: OnceLock::new(),
+        }
+    }
+
+    fn picture(&self) -> &Picture {
+        match self {
+            Self::Ready(p) => p,
+            Self::Coded {
+                pic,
+                width,
+                height,
+                cropped,
+            } => cropped.get_or_init(|| {
+                let planes = pic.planes.each_ref().map(|p| (p.data.as_slice(), p.stride));
+                Picture::from_planes_cropped(planes, *width, *height)
+            }),
+        }
+    }
+}
+
 /// A coded frame: an Annex-B access unit (H.265) or a complete JPEG image (MJPEG).
 #[derive(Clone, Debug)]
 pub struct Packet {
@@ -21,7 +64,7 @@ pub struct Packet {
     pub(crate) frame_number: u64,
     pub(crate) keyframe: bool,
     pub(crate) quantizer: Quantizer,
-    pub(crate) recon: Option<Picture>,
+    pub(crate) recon: Option<Recon>,
     pub(crate) hevc_stats: Option<Box<HevcStats>>,
     /// H.265: lowest, mean and highest CTU QP.
     pub(crate) qp_spread: Option<(u8, f64, u8)>,
@@ -66,7 +109,7 @@ impl Packet {
     /// The decoded picture the encoder expects a decoder to produce, when
     /// [`Config::reconstruction`](crate::Config::reconstruction) was set.
     pub fn reconstruction(&self) -> Option<&Picture> {
-        self.recon.as_ref()
+        self.recon.as_ref().map(Recon::picture)
     }
 
     /// H.265 only: how the picture was coded (modes, CU sizes).
