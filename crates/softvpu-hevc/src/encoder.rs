@@ -256,6 +256,33 @@ impl HevcEncoder {
         qp: i32,
         plan: &dyn QpPlan,
     ) -> CodedPicture {
+        pad_frame(frame, &mut self.src);
+        self.code_source(qp, plan)
+    }
+
+    /// Encodes `frame` with the slice QP and plan that `make_plan` returns, which runs while
+    /// the frame is copied in (on another thread when the encoder has several): a rate
+    /// controller's analysis of the frame need not wait for the copy.
+    pub fn encode_with<P: QpPlan>(
+        &mut self,
+        frame: &Frame<'_>,
+        make_plan: impl FnOnce() -> (i32, P),
+    ) -> (CodedPicture, P) {
+        let (qp, plan) = if self.settings.threads > 1 {
+            let src = &mut self.src;
+            std::thread::scope(|scope| {
+                scope.spawn(|| pad_frame(frame, src));
+                make_plan()
+            })
+        } else {
+            pad_frame(frame, &mut self.src);
+            make_plan()
+        };
+        (self.code_source(qp, &plan), plan)
+    }
+
+    /// Codes the picture in `self.src` (see [`Self::encode_planned`]).
+    fn code_source(&mut self, qp: i32, plan: &dyn QpPlan) -> CodedPicture {
         let qp = qp.clamp(0, 51);
         let idr = self.next_is_idr();
         if idr {
@@ -267,7 +294,6 @@ impl HevcEncoder {
         }
         let poc = self.reference.as_ref().map_or(0, |r| r.next_poc);
         let p = &self.params;
-        pad_frame(frame, &mut self.src);
         let src = &self.src;
         let layout = PictureLayout {
             width: p.coded_width,

@@ -126,8 +126,11 @@ impl Encoder {
             Backend::Hevc { encoder, rate } => {
                 let (coded, report) = match rate.as_deref_mut() {
                     Some(rc) => {
-                        let plan = rc.plan(frame, encoder.next_is_idr());
-                        let coded = encoder.encode_planned(frame, plan.slice_qp(), &plan);
+                        let idr = encoder.next_is_idr();
+                        let (coded, plan) = encoder.encode_with(frame, || {
+                            let plan = rc.plan(frame, idr);
+                            (plan.slice_qp(), plan)
+                        });
                         let report = rc.update(&plan, coded.data.len() * 8, coded.qp_mean);
                         (coded, Some(report))
                     }
