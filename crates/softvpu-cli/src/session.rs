@@ -4,7 +4,7 @@ use std::io::Write;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::time::Instant;
 
-use softvpu::metrics::{psnr_frame, Psnr, PsnrAverage};
+use softvpu::metrics::{Psnr, PsnrAverage};
 use softvpu::{Config, Encoder, Frame, Packet, Quantizer, RateMode};
 
 use crate::input::FrameSource;
@@ -149,15 +149,8 @@ pub struct Outputs<'a> {
 }
 
 /// Frames read ahead of the encoder, and coded frames queued for writing: enough that
-/// reading, encoding and writing (with PSNR) overlap, few enough to bound memory.
+/// reading, encoding and writing overlap, few enough to bound memory.
 const QUEUE: usize = 2;
-
-/// A coded frame on its way out: its input (for PSNR, then back to the reader) and its
-/// packets.
-struct Coded {
-    nv12: Vec<u8>,
-    packets: Vec<Packet>,
-}
 
 /// What the writing thread counted, and the error that stopped it, if any.
 struct Written {
@@ -169,9 +162,9 @@ struct Written {
 }
 
 /// Encodes up to `max_frames` frames of `source` into the outputs. Reading, encoding and
-/// writing run on threads of their own, so that input and output (and PSNR) overlap the
-/// encoder's serial parts. Packets are written as they are produced, so whatever was
-/// encoded before an error is kept.
+/// writing run on threads of their own, so that input and output overlap the encoder's
+/// serial parts (PSNR, when asked for, is measured by the encoder). Packets are written
+/// as they are produced, so whatever was encoded before an error is kept.
 pub fn run(
     source: &mut (dyn FrameSource + Send),
     config: Config,
@@ -179,27 +172,33 @@ pub fn run(
     max_frames: Option<u64>,
     total_hint: Option<u64>,
 ) -> Result<Outcome, String> {
-    let want_recon = out.psnr || out.recon.is_some();
     let (width, height) = source.size();
     let fps = config.frame_rate().as_f64();
     let codec = config.codec();
     let rate_mode = config.rate_mode();
-    let mut encoder = Encoder::new(config.reconstruction(want_recon)).map_err(|e| e.to_string())?;
+    let config = config.reconstruction(out.recon.is_some()).psnr(out.psnr);
+    let mut encoder = Encoder::new(config).map_err(|e| e.to_string())?;
     let progress = Progress::new(max_frames.or(total_hint));
     let start = Instant::now();
     let (to_encoder, inbox) = sync_channel::<Vec<u8>>(QUEUE);
-    let (to_writer, coded) = sync_channel::<Coded>(QUEUE);
+    let (to_writer, coded) = sync_channel::<Vec<Packet>>(QUEUE);
     let (to_reader, free) = channel::<Vec<u8>>();
-    for _ in 0..2 * QUEUE + 2 {
+    for _ in 0..QUEUE + 2 {
         let _ = to_reader.send(Vec::new());
     }
     let (read_error, encode_error, written) = std::thread::scope(|scope| {
         let reader = scope.spawn(move || read_frames(source, max_frames, &to_encoder, &free));
-        let writer = scope
-            .spawn(move || write_frames(out, (width, height), fps, progress, &coded, &to_reader));
-        let encode_error = encode_frames(&mut encoder, (width, height), &inbox, &to_writer).err();
+        let writer = scope.spawn(move || write_frames(out, fps, progress, &coded));
+        let encode_error = encode_frames(
+            &mut encoder,
+            (width, height),
+            &inbox,
+            &to_writer,
+            &to_reader,
+        )
+        .err();
         // Hang up on both: a reader waiting to hand over a frame stops.
-        drop((inbox, to_writer));
+        drop((inbox, to_writer, to_reader));
         let read_error = reader
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -249,36 +248,37 @@ fn read_frames(
     Ok(())
 }
 
-/// The encoding loop (the calling thread): every frame's packets go to the writer.
+/// The encoding loop (the calling thread): every frame's packets go to the writer, its
+/// buffer back to the reader.
 fn encode_frames(
     encoder: &mut Encoder,
     (width, height): (u32, u32),
     inbox: &Receiver<Vec<u8>>,
-    to_writer: &SyncSender<Coded>,
+    to_writer: &SyncSender<Vec<Packet>>,
+    to_reader: &Sender<Vec<u8>>,
 ) -> Result<(), String> {
     for nv12 in inbox {
         let frame = Frame::from_nv12(&nv12, width, height).map_err(|e| e.to_string())?;
         encoder.send_frame(&frame).map_err(|e| e.to_string())?;
+        let _ = to_reader.send(nv12);
         let mut packets = Vec::new();
         while let Some(packet) = encoder.receive_packet().map_err(|e| e.to_string())? {
             packets.push(packet);
         }
-        if to_writer.send(Coded { nv12, packets }).is_err() {
+        if to_writer.send(packets).is_err() {
             break; // the writer stopped on an error, which it reports
         }
     }
     Ok(())
 }
 
-/// The writing thread: writes each frame's packets and reconstruction, measures PSNR, and
-/// hands the input buffer back to the reader. Stops at the first write error.
+/// The writing thread: writes each frame's packets and reconstruction and collects their
+/// statistics. Stops at the first write error.
 fn write_frames(
     mut out: Outputs<'_>,
-    (width, height): (u32, u32),
     fps: f64,
     mut progress: Progress,
-    coded: &Receiver<Coded>,
-    to_reader: &Sender<Vec<u8>>,
+    coded: &Receiver<Vec<Packet>>,
 ) -> Written {
     let mut w = Written {
         frames: 0,
@@ -287,12 +287,11 @@ fn write_frames(
         psnr: PsnrAverage::default(),
         error: None,
     };
-    for Coded { nv12, packets } in coded {
-        if let Err(e) = write_one(&mut out, &nv12, (width, height), &packets, &mut w) {
+    for packets in coded {
+        if let Err(e) = write_one(&mut out, &packets, &mut w) {
             w.error = Some(e);
             break;
         }
-        let _ = to_reader.send(nv12);
         progress.update(w.frames, w.bytes, fps);
     }
     if let Err(e) = out.stream.finish() {
@@ -307,14 +306,7 @@ fn write_frames(
     w
 }
 
-fn write_one(
-    out: &mut Outputs<'_>,
-    nv12: &[u8],
-    (width, height): (u32, u32),
-    packets: &[Packet],
-    w: &mut Written,
-) -> Result<(), String> {
-    let frame = Frame::from_nv12(nv12, width, height).map_err(|e| e.to_string())?;
+fn write_one(out: &mut Outputs<'_>, packets: &[Packet], w: &mut Written) -> Result<(), String> {
     for packet in packets {
         out.stream
             .write_packet(packet.data())
@@ -323,14 +315,12 @@ fn write_one(
         w.bytes += packet.data().len() as u64;
         let q = QuantizerRange::of(packet);
         w.quantizers = Some(w.quantizers.map_or(q, |all| all.merge(q)));
-        if let Some(recon) = packet.reconstruction() {
-            if out.psnr {
-                w.psnr.add(psnr_frame(&frame, recon));
-            }
-            if let Some(r) = out.recon.as_mut() {
-                r.write_all(&recon.to_i420())
-                    .map_err(|e| format!("cannot write the reconstruction: {e}"))?;
-            }
+        if let Some(p) = packet.psnr() {
+            w.psnr.add(p);
+        }
+        if let (Some(r), Some(recon)) = (out.recon.as_mut(), packet.reconstruction()) {
+            r.write_all(&recon.to_i420())
+                .map_err(|e| format!("cannot write the reconstruction: {e}"))?;
         }
     }
     Ok(())

@@ -1,5 +1,7 @@
 //! Objective quality: PSNR per plane.
 
+use std::ops::Range;
+
 use crate::{Frame, Picture};
 
 /// PSNR in dB of each plane; `f64::INFINITY` where the planes are identical.
@@ -104,26 +106,42 @@ pub fn psnr(reference: &Picture, test: &Picture) -> Psnr {
 /// PSNR of each plane of `test` against the NV12 `reference` (the same size), without
 /// copying it into planar form.
 pub fn psnr_frame(reference: &Frame<'_>, test: &Picture) -> Psnr {
-    let (w, h) = (reference.width() as usize, reference.height() as usize);
     assert!(
         (test.width, test.height) == (reference.width(), reference.height()),
         "pictures of different sizes"
     );
-    let luma: u64 = (0..h)
-        .map(|r| sse(reference.y_row(r), &test.y[r * w..][..w]))
+    let h = reference.height() as usize;
+    let sse = frame_rows_sse(reference, 0..h, [&test.y, &test.u, &test.v]);
+    let (luma, chroma) = (test.y.len(), test.u.len());
+    Psnr {
+        y: psnr_from_sse(sse[0], luma),
+        u: psnr_from_sse(sse[1], chroma),
+        v: psnr_from_sse(sse[2], chroma),
+    }
+}
+
+/// Squared error per plane of planar rows against luma rows `luma` of the NV12
+/// `reference` (and chroma rows `luma.start / 2..luma.end / 2`; `luma` starts even): the
+/// planes hold just those rows, unpadded, the reference's width (chroma: half of it) wide.
+pub fn frame_rows_sse(
+    reference: &Frame<'_>,
+    luma: Range<usize>,
+    [y, u, v]: [&[u8]; 3],
+) -> [u64; 3] {
+    let w = reference.width() as usize;
+    let cw = w / 2;
+    let luma_sse: u64 = luma
+        .clone()
+        .zip(y.chunks_exact(w))
+        .map(|(r, row)| sse(reference.y_row(r), row))
         .sum();
-    let (cw, mut su, mut sv) = (w / 2, 0, 0);
-    for r in 0..h / 2 {
-        let (u, v) = (&test.u[r * cw..][..cw], &test.v[r * cw..][..cw]);
+    let (mut su, mut sv) = (0, 0);
+    let chroma = luma.start / 2..luma.end.div_ceil(2);
+    for ((r, u), v) in chroma.zip(u.chunks_exact(cw)).zip(v.chunks_exact(cw)) {
         let (du, dv) = sse_interleaved(reference.uv_row(r), u, v);
         (su, sv) = (su + du, sv + dv);
     }
-    let chroma = cw * (h / 2);
-    Psnr {
-        y: psnr_from_sse(luma, w * h),
-        u: psnr_from_sse(su, chroma),
-        v: psnr_from_sse(sv, chroma),
-    }
+    [luma_sse, su, sv]
 }
 
 /// Accumulates PSNR over a sequence as the mean of per-frame values (the

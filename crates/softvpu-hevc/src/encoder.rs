@@ -10,6 +10,7 @@ use crate::cu::{BlockMap, CuKind, MotionCode, Node};
 use crate::md5::Md5;
 use crate::params::{self, SliceKind, StreamParams};
 use crate::plane::Yuv;
+use crate::recon_sse::SseArea;
 use crate::syntax::PictureLayout;
 use crate::wavefront::{self, CodedRows, Progress, RowBuffers};
 use crate::zscan::Availability;
@@ -25,6 +26,8 @@ pub struct HevcSettings {
     pub bitrate_kbps: u32,
     /// Append an MD5 decoded-picture-hash SEI to every picture.
     pub picture_hash: bool,
+    /// Measure each picture's squared error against its source ([`CodedPicture::sse`]).
+    pub measure_error: bool,
     /// Frames from one IDR to the next; 0 for only the first.
     pub intra_period: u32,
     /// Worker threads per picture (CTU rows in a wavefront); the stream does not depend
@@ -70,6 +73,9 @@ pub struct CodedPicture {
     /// Shared with the encoder, which predicts the next picture from it.
     pub recon: Arc<Yuv>,
     pub stats: PictureStats,
+    /// The sum of squared differences between the displayed part of `recon` and the
+    /// input, per plane (Y, Cb, Cr), when [`HevcSettings::measure_error`] asks for it.
+    pub sse: Option<[u64; 3]>,
 }
 
 /// What the coding decisions of a picture were, for reports and coverage tests.
@@ -314,12 +320,17 @@ impl HevcEncoder {
             slice_qp: qp,
             plan,
             preset: self.settings.preset,
+            sse: self.settings.measure_error.then_some(SseArea {
+                width: self.settings.width,
+                height: self.settings.height,
+            }),
         };
         let CodedRows {
             substreams,
             mut buffers,
             stats,
             qps,
+            sse,
         } = wavefront::code_rows(&job, self.settings.threads, &mut self.pool);
         // The picture and its block map become the reference; the buffers take the last
         // reference's in their place.
@@ -383,6 +394,7 @@ impl HevcEncoder {
             qp_max: qps.max,
             recon: rec,
             stats,
+            sse,
         }
     }
 }
@@ -449,6 +461,7 @@ mod tests {
             fps: (30, 1),
             bitrate_kbps: 0,
             picture_hash: false,
+            measure_error: false,
             intra_period: 0,
             threads,
             preset: Preset::Fast,
@@ -551,6 +564,54 @@ mod tests {
         assert!(enc.retired.len() <= RETIRED);
         for (copy, held) in &kept {
             assert_eq!(copy, &**held, "a held picture is left alone");
+        }
+    }
+
+    /// The error measured while coding equals the error of the finished picture, for any
+    /// thread count, picture size (rows cut by the bottom, widths not a multiple of 8)
+    /// and picture type.
+    #[test]
+    fn measured_error_is_the_error_of_the_picture() {
+        for (w, h) in [(200usize, 150usize), (130, 66), (64, 8), (96, 200)] {
+            for threads in [1, 2, 3] {
+                let mut enc = fast_encoder(w, h, threads);
+                enc.settings.measure_error = true;
+                for i in 0..3u32 {
+                    let nv12 = Pattern::Moving.render(w as u32, h as u32, 3 * i);
+                    let frame = Frame::from_nv12(&nv12, w as u32, h as u32).unwrap();
+                    let coded = enc.encode(&frame, 20 + 8 * i as i32);
+                    let rec = &coded.recon.planes;
+                    let plane_sse = |c: usize, src: &[u8], stride: usize, pw: usize, ph: usize| {
+                        (0..ph)
+                            .flat_map(|y| (0..pw).map(move |x| (x, y)))
+                            .map(|(x, y)| {
+                                let d = i64::from(src[y * stride + x]) - i64::from(rec[c].at(x, y));
+                                (d * d) as u64
+                            })
+                            .sum::<u64>()
+                    };
+                    let (y, ys) = frame.y_plane();
+                    let (uv, uvs) = frame.uv_plane();
+                    let u: Vec<u8> = (0..h / 2)
+                        .flat_map(|r| (0..w / 2).map(move |c| (r, c)))
+                        .map(|(r, c)| uv[r * uvs + 2 * c])
+                        .collect();
+                    let v: Vec<u8> = (0..h / 2)
+                        .flat_map(|r| (0..w / 2).map(move |c| (r, c)))
+                        .map(|(r, c)| uv[r * uvs + 2 * c + 1])
+                        .collect();
+                    let expected = [
+                        plane_sse(0, y, ys, w, h),
+                        plane_sse(1, &u, w / 2, w / 2, h / 2),
+                        plane_sse(2, &v, w / 2, w / 2, h / 2),
+                    ];
+                    assert_eq!(
+                        coded.sse,
+                        Some(expected),
+                        "{w}x{h}, {threads} threads, picture {i}"
+                    );
+                }
+            }
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod mv;
 pub mod params;
 pub mod plane;
 pub mod quant;
+mod recon_sse;
 pub mod residual;
 pub mod rows;
 pub mod scan;

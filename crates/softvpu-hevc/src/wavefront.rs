@@ -20,6 +20,7 @@ use crate::deblock::{deblock_band, deblock_band_top, DeblockParams, EdgeStrength
 use crate::edges::{mark_edges, CuQps};
 use crate::encoder::{PictureStats, QpPlan};
 use crate::plane::Yuv;
+use crate::recon_sse::{self, SseArea};
 use crate::syntax::{CtuSyntax, PictureLayout};
 
 /// One picture's coding job: everything the workers share, read-only.
@@ -30,6 +31,8 @@ pub(crate) struct Picture<'a> {
     pub slice_qp: i32,
     pub plan: &'a dyn QpPlan,
     pub preset: Preset,
+    /// Measure the reconstruction's squared error against the source in this area.
+    pub sse: Option<SseArea>,
 }
 
 /// What the rows produced, assembled.
@@ -41,6 +44,8 @@ pub(crate) struct CodedRows {
     pub buffers: RowBuffers,
     pub stats: PictureStats,
     pub qps: QpSummary,
+    /// The reconstruction's squared error per plane, when the job asked for it.
+    pub sse: Option<[u64; 3]>,
 }
 
 /// What a worker codes into, kept from picture to picture: a picture's worth of fresh,
@@ -197,6 +202,8 @@ struct Worker<'a> {
     bufs: RowBuffers,
     stats: PictureStats,
     qps: QpSummary,
+    /// Squared error of this worker's rows but for their boundaries (see [`SseArea`]).
+    sse: [u64; 3],
     /// The contexts the next row starts from.
     synced: Option<Box<Contexts>>,
     /// Substreams of this worker's rows, with their row numbers.
@@ -220,6 +227,7 @@ pub(crate) fn code_rows(
         bufs: RowBuffers::take(pool, w, h),
         stats: PictureStats::default(),
         qps: QpSummary::new(),
+        sse: [0; 3],
         synced: None,
         rows: Vec::new(),
     };
@@ -294,6 +302,7 @@ fn assemble(
             first.bufs.edges.copy_rows(&other.bufs.edges, band);
         }
         first.stats.accumulate(&other.stats);
+        recon_sse::add(&mut first.sse, other.sse);
         first.qps.merge(&other.qps);
     }
     for other in workers {
@@ -313,12 +322,16 @@ impl Worker<'_> {
         for row in 1..rows {
             let top = row_band(&self.job.layout, row).start;
             deblock_band_top(rec, edges, &DeblockParams::default(), top);
+            if let Some(area) = self.job.sse {
+                recon_sse::add(&mut self.sse, area.boundary(self.job.src, rec, top));
+            }
         }
         CodedRows {
             substreams: self.rows.into_iter().map(|r| r.1).collect(),
             buffers: self.bufs,
             stats: self.stats,
             qps: self.qps,
+            sse: self.job.sse.map(|_| self.sse),
         }
     }
 
@@ -327,7 +340,12 @@ impl Worker<'_> {
     fn deblock_row(&mut self, row: usize) {
         let band = row_band(&self.job.layout, row);
         let RowBuffers { rec, edges, .. } = &mut self.bufs;
-        deblock_band(rec, edges, &DeblockParams::default(), band);
+        deblock_band(rec, edges, &DeblockParams::default(), band.clone());
+        if let Some(area) = self.job.sse {
+            let (_, rows) = ctb_grid(&self.job.layout);
+            let part = area.row_interior(self.job.src, rec, band, row == 0, row + 1 == rows);
+            recon_sse::add(&mut self.sse, part);
+        }
     }
 
     /// Codes CTU row `row` into its own substream. `above` brings the row above when

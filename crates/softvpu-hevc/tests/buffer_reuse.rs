@@ -14,6 +14,7 @@ fn encoder((w, h): (usize, usize), threads: usize, preset: Preset) -> HevcEncode
         fps: (30, 1),
         bitrate_kbps: 0,
         picture_hash: true,
+        measure_error: false,
         intra_period: 0,
         threads,
         preset,

@@ -57,6 +57,7 @@ fn encode(
         fps: (30, 1),
         bitrate_kbps: 0,
         picture_hash: true,
+        measure_error: false,
         intra_period: period,
         threads,
         preset,

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use softvpu_core::metrics::frame_rows_sse;
 use softvpu_core::{Frame, Picture};
 
 use crate::dct::{inverse_dct, transform_block, Coefs, Quantizer};
@@ -20,6 +21,9 @@ use crate::tables::{quant_table, Component};
 pub struct JpegImage {
     pub data: Vec<u8>,
     pub recon: Option<Picture>,
+    /// The reconstruction's squared error against the frame per plane (Y, Cb, Cr), when
+    /// [`MjpegEncoder::measure_error`] asks for it.
+    pub sse: Option<[u64; 3]>,
 }
 
 /// The frame does not have the size the encoder was built for.
@@ -77,6 +81,8 @@ pub struct MjpegEncoder {
     /// The helper threads (all but the caller's), started by the first frame that has
     /// several bands and kept: starting threads every frame costs more than a band.
     helpers: Option<rayon_core::ThreadPool>,
+    /// Measure each image's error (see [`JpegImage::sse`]).
+    measure_error: bool,
 }
 
 impl MjpegEncoder {
@@ -96,7 +102,14 @@ impl MjpegEncoder {
             last_len: 0,
             writers: Vec::new(),
             helpers: None,
+            measure_error: false,
         }
+    }
+
+    /// Measure each image's squared error against its frame while coding it (each band
+    /// on the thread that coded it).
+    pub fn measure_error(&mut self, on: bool) {
+        self.measure_error = on;
     }
 
     /// Encodes one frame as a complete JPEG at `quality` (1..=100).
@@ -116,7 +129,8 @@ impl MjpegEncoder {
         let Some(tables) = self.tables.as_ref() else {
             unreachable!("prepare_tables always fills the tables")
         };
-        let mut recon = want_recon.then(|| Picture::new(self.width, self.height));
+        let mut recon =
+            (want_recon || self.measure_error).then(|| Picture::new(self.width, self.height));
         let bands = self.bands();
         let ctx = RowCoder {
             frame,
@@ -124,6 +138,7 @@ impl MjpegEncoder {
             codes: &self.codes,
             mcus_x: self.mcus_x,
             mcus_y: self.mcus_y,
+            measure_error: self.measure_error,
             #[cfg(target_arch = "x86_64")]
             avx2: self.avx2,
         };
@@ -147,7 +162,7 @@ impl MjpegEncoder {
             Some(_) => &mut self.writers[..],
             None => &mut self.writers[..1],
         };
-        ctx.code_bands(
+        let sse = ctx.code_bands(
             self.helpers.as_ref(),
             writers,
             &bands,
@@ -158,7 +173,11 @@ impl MjpegEncoder {
         let mut data = std::mem::take(&mut segments[0]);
         data.extend_from_slice(&[0xFF, EOI]);
         self.last_len = data.len();
-        Ok(JpegImage { data, recon })
+        Ok(JpegImage {
+            data,
+            recon: recon.filter(|_| want_recon),
+            sse: self.measure_error.then_some(sse),
+        })
     }
 
     fn prepare_tables(&mut self, quality: u8) {
@@ -222,6 +241,8 @@ struct Joiner<'s> {
     waiting: Vec<Option<&'s mut Vec<u8>>>,
     /// The first band not yet joined.
     next: usize,
+    /// The squared error of the bands' reconstructions so far, per plane.
+    sse: [u64; 3],
 }
 
 impl<'s> Joiner<'s> {
@@ -230,6 +251,7 @@ impl<'s> Joiner<'s> {
             image: None,
             waiting: (0..bands).map(|_| None).collect(),
             next: 0,
+            sse: [0; 3],
         }
     }
 
@@ -253,6 +275,8 @@ pub(crate) struct RowCoder<'f, 'a> {
     codes: &'f CodeSet,
     mcus_x: usize,
     mcus_y: usize,
+    /// Measure each band's error against the frame (bands then carry reconstructions).
+    measure_error: bool,
     #[cfg(target_arch = "x86_64")]
     avx2: Option<crate::x86::Avx2>,
 }
@@ -301,6 +325,7 @@ impl RowCoder<'_, '_> {
     /// buffer of `segments` (capacity kept from frame to frame, but for the first), and
     /// joins them in order into the first: each band as soon as those before it are in,
     /// by the thread that finished it, so that little is left to join when the last ends.
+    /// Returns the squared error of the reconstruction per plane (zero unless measured).
     fn code_bands(
         &self,
         helpers: Option<&rayon_core::ThreadPool>,
@@ -308,7 +333,7 @@ impl RowCoder<'_, '_> {
         bands: &[Range<usize>],
         segments: &mut [Vec<u8>],
         recon: Option<&mut Picture>,
-    ) {
+    ) -> [u64; 3] {
         let jobs: Vec<_> = bands
             .iter()
             .zip(segments.iter_mut())
@@ -324,22 +349,29 @@ impl RowCoder<'_, '_> {
             let mut coded = 0u32;
             while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
                 let taken = job.lock().unwrap_or_else(PoisonError::into_inner).take();
-                if let Some((band, rows, out, rb)) = taken {
-                    self.code_rows(rows, writer, out, rb);
+                if let Some((band, rows, out, mut rb)) = taken {
+                    self.code_rows(rows.clone(), writer, out, rb.as_mut());
+                    let sse = rb
+                        .filter(|_| self.measure_error)
+                        .map_or([0; 3], |rb| self.band_sse(rows, &rb));
                     let mut joiner = joiner.lock().unwrap_or_else(PoisonError::into_inner);
                     joiner.add(band, out);
+                    for (total, s) in joiner.sse.iter_mut().zip(sse) {
+                        *total += s;
+                    }
                     coded += 1;
                 }
             }
             coded
         };
+        let sse = || joiner.lock().unwrap_or_else(PoisonError::into_inner).sse;
         let Some((mine, others)) = writers.split_first_mut() else {
-            return;
+            return [0; 3];
         };
         let n = others.len().min(jobs.len().saturating_sub(1));
         let Some(pool) = helpers.filter(|_| n > 0) else {
             work(&mut mine.0);
-            return;
+            return sse();
         };
         let work = &work;
         let helpers_done = AtomicUsize::new(0);
@@ -364,6 +396,14 @@ impl RowCoder<'_, '_> {
                 std::hint::spin_loop();
             }
         });
+        sse()
+    }
+
+    /// The squared error of MCU rows `rows` as reconstructed in `rb`, per plane.
+    fn band_sse(&self, rows: Range<usize>, rb: &ReconBand<'_>) -> [u64; 3] {
+        let h = self.frame.height() as usize;
+        let luma = rows.start * 16..(rows.end * 16).min(h);
+        frame_rows_sse(self.frame, luma, [&*rb.y, &*rb.u, &*rb.v])
     }
 
     fn split_recon<'p>(
@@ -400,7 +440,7 @@ impl RowCoder<'_, '_> {
         rows: Range<usize>,
         w: &mut BitWriter,
         out: &mut Vec<u8>,
-        recon: Option<ReconBand<'_>>,
+        recon: Option<&mut ReconBand<'_>>,
     ) {
         #[cfg(target_arch = "x86_64")]
         if let Some(cpu) = self.avx2 {
@@ -417,13 +457,13 @@ impl RowCoder<'_, '_> {
         rows: Range<usize>,
         writer: &mut BitWriter,
         out: &mut Vec<u8>,
-        mut recon: Option<ReconBand<'_>>,
+        mut recon: Option<&mut ReconBand<'_>>,
     ) {
         let first_row = rows.start;
         out.reserve(rows.len() * self.mcus_x * 6 * 24);
         writer.restart(std::mem::take(out));
         for row in rows {
-            let recon = recon.as_mut().map(|r| (r, first_row));
+            let recon = recon.as_deref_mut().map(|r| (r, first_row));
             self.code_row(k, row, writer, recon);
             writer.flush();
             if row + 1 < self.mcus_y {

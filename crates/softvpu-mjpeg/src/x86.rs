@@ -44,7 +44,7 @@ impl Avx2 {
         rows: Range<usize>,
         w: &mut BitWriter,
         out: &mut Vec<u8>,
-        recon: Option<ReconBand<'_>>,
+        recon: Option<&mut ReconBand<'_>>,
     ) {
         // SAFETY: `self` exists only when the features were detected.
         unsafe { code_rows(self, coder, rows, w, out, recon) }
@@ -74,7 +74,7 @@ unsafe fn code_rows(
     rows: Range<usize>,
     w: &mut BitWriter,
     out: &mut Vec<u8>,
-    recon: Option<ReconBand<'_>>,
+    recon: Option<&mut ReconBand<'_>>,
 ) {
     coder.code_rows_with(cpu, rows, w, out, recon);
 }

@@ -82,6 +82,7 @@ pub struct Config {
     pub(crate) qp: Option<u8>,
     pub(crate) threads: usize,
     pub(crate) reconstruction: bool,
+    pub(crate) psnr: bool,
     pub(crate) picture_hash: bool,
     pub(crate) max_bitrate_kbps: Option<u32>,
     pub(crate) buffer_ms: u32,
@@ -117,6 +118,7 @@ impl Config {
             qp: None,
             threads: 0,
             reconstruction: false,
+            psnr: false,
             picture_hash: false,
             max_bitrate_kbps: None,
             buffer_ms: 1000,
@@ -235,6 +237,15 @@ impl Config {
     /// Attach each frame's reconstruction to its packet (costs time; for tests and PSNR).
     pub fn reconstruction(mut self, on: bool) -> Self {
         self.reconstruction = on;
+        self
+    }
+
+    /// Measure each frame's PSNR against its input while coding it ([`Packet::psnr`]):
+    /// much cheaper than comparing the reconstruction afterwards.
+    ///
+    /// [`Packet::psnr`]: crate::Packet::psnr
+    pub fn psnr(mut self, on: bool) -> Self {
+        self.psnr = on;
         self
     }
 

@@ -6,7 +6,7 @@ use softvpu_core::Frame;
 use softvpu_hevc::{CodedPicture, HevcEncoder, HevcSettings};
 use softvpu_mjpeg::{JpegImage, MjpegEncoder};
 
-use crate::packet::Recon;
+use crate::packet::{psnr_of, Recon};
 use crate::rate::{HevcRate, MjpegRate, Mode, RateSettings};
 use crate::{Codec, Config, Error, Packet, Quantizer, RateMode, RateReport};
 
@@ -63,11 +63,12 @@ impl Encoder {
         let rate = rate_settings(&config);
         let backend = match config.codec {
             Codec::Mjpeg => Backend::Mjpeg {
-                encoder: Box::new(MjpegEncoder::new(
-                    config.width,
-                    config.height,
-                    config.effective_threads(),
-                )),
+                encoder: Box::new({
+                    let mut e =
+                        MjpegEncoder::new(config.width, config.height, config.effective_threads());
+                    e.measure_error(config.psnr);
+                    e
+                }),
                 rate: rate.map(|r| Box::new(MjpegRate::new(r))),
             },
             Codec::H265 => Backend::Hevc {
@@ -77,6 +78,7 @@ impl Encoder {
                     fps: (config.fps.num, config.fps.den),
                     bitrate_kbps: rate.map_or(0, |r| r.kbps),
                     picture_hash: config.picture_hash,
+                    measure_error: config.psnr,
                     intra_period: config.intra_period,
                     threads: config.effective_threads(),
                     preset: config.preset,
@@ -118,6 +120,7 @@ impl Encoder {
                     keyframe: true,
                     quantizer: Quantizer::JpegQuality(quality),
                     recon: image.recon.map(Recon::Ready),
+                    psnr: image.sse.map(|e| psnr_of(e, frame.width(), frame.height())),
                     hevc_stats: None,
                     qp_spread: None,
                     rate: report,
@@ -209,6 +212,7 @@ fn hevc_packet(coded: CodedPicture, rate: Option<RateReport>, config: &Config) -
         keyframe: coded.keyframe,
         quantizer: Quantizer::Qp(qp(coded.qp)),
         recon,
+        psnr: coded.sse.map(|e| psnr_of(e, config.width, config.height)),
         hevc_stats: Some(Box::new(coded.stats)),
         qp_spread: Some((qp(coded.qp_min), coded.qp_mean, qp(coded.qp_max))),
         rate,
@@ -245,6 +249,43 @@ mod tests {
             assert_eq!(&p.data()[p.data().len() - 2..], &[0xFF, 0xD9]);
         }
         assert!(enc.receive_packet().unwrap().is_none());
+    }
+
+    /// The PSNR measured while coding is the PSNR of the reconstruction, for both codecs,
+    /// any thread count and picture type (bitrate mode: QPs vary by CTU).
+    #[test]
+    fn measured_psnr_is_the_psnr_of_the_reconstruction() {
+        let (w, h) = (200u32, 138u32);
+        for config in [
+            Config::h265(w, h).bitrate_kbps(600),
+            Config::mjpeg(w, h).quality(60),
+        ] {
+            for threads in [1, 3] {
+                let config = config
+                    .clone()
+                    .threads(threads)
+                    .reconstruction(true)
+                    .psnr(true);
+                let mut enc = Encoder::new(config).unwrap();
+                for i in 0..4 {
+                    let buf = Pattern::Moving.render(w, h, 2 * i);
+                    let frame = Frame::from_nv12(&buf, w, h).unwrap();
+                    enc.send_frame(&frame).unwrap();
+                    let p = enc.receive_packet().unwrap().unwrap();
+                    let recon = p.reconstruction().unwrap();
+                    assert_eq!(p.psnr(), Some(crate::metrics::psnr_frame(&frame, recon)));
+                }
+            }
+        }
+        let mut enc = Encoder::new(Config::h265(w, h).qp(30)).unwrap();
+        let buf = Pattern::Moving.render(w, h, 0);
+        enc.send_frame(&Frame::from_nv12(&buf, w, h).unwrap())
+            .unwrap();
+        assert_eq!(
+            enc.receive_packet().unwrap().unwrap().psnr(),
+            None,
+            "not asked for"
+        );
     }
 
     #[test]
