@@ -74,9 +74,10 @@ impl CtuSearch<'_> {
         self.lambda.satd *= plan_lambda_scale(self.lambda.qp);
         s.inter.tiles.start(x, y);
         self.plan(&mut plan, s, reference, x, y, log2, 0);
-        s.inter.tiles.stop();
+        s.inter.tiles.freeze();
         self.lambda.satd = lambda;
-        plan.into_iter()
+        let nodes = plan
+            .into_iter()
             .map(|node| match node {
                 Planned::Split => Node::Split,
                 Planned::Leaf(cu, searched, try_inter) => {
@@ -84,7 +85,9 @@ impl CtuSearch<'_> {
                     Node::Leaf(self.code_planned(s, reference, cu, searched, depth, try_inter))
                 }
             })
-            .collect()
+            .collect();
+        s.inter.tiles.stop();
+        nodes
     }
 
     /// Plans the square at (`x`, `y`): one CU or four smaller ones, whichever has the lower

@@ -5,9 +5,11 @@
 //! of its tiles' ([`crate::dist::satd`]), and a block's prediction is the same samples
 //! whatever block it is cut from, so a sum of cached tiles is the SATD itself.
 //!
-//! Only the plan uses it: while CUs are coded, their vectors are refined to quarter
+//! Only the plan fills it: while CUs are coded, their vectors are refined to quarter
 //! samples and rarely repeat, and keeping those too cost more than it saved (4.7 % more
-//! instructions on soft film at QP 16, though 2.7 % fewer on detailed pans).
+//! instructions on soft film at QP 16, though 2.7 % fewer on detailed pans). Coding looks
+//! up what the plan kept: the merge candidates and the searched vectors it prices again
+//! (2.4 % fewer instructions on detailed pans at QP 27, 0.8 % on soft film at QP 16).
 
 use crate::mv::Mv;
 
@@ -27,6 +29,8 @@ struct Entry {
 pub(crate) struct TileCache {
     /// The CTU's top-left sample, while a plan is running.
     origin: Option<(usize, usize)>,
+    /// Whether new tiles are kept (while planning) or only looked up (while coding).
+    storing: bool,
     entries: Vec<Entry>,
 }
 
@@ -34,7 +38,15 @@ impl TileCache {
     /// Starts caching for the CTU at (`x`, `y`), forgetting any other.
     pub fn start(&mut self, x: usize, y: usize) {
         self.origin = Some((x, y));
+        self.storing = true;
         self.entries.clear();
+    }
+
+    /// Keeps what is cached for lookups but stores no more: the CUs being coded price
+    /// their merge candidates and searched vectors again (found by the plan), but their
+    /// quarter-sample vectors rarely repeat.
+    pub fn freeze(&mut self) {
+        self.storing = false;
     }
 
     pub fn stop(&mut self) {
@@ -78,7 +90,7 @@ impl TileCache {
 
     /// Whether [`TileCache::put`] keeps the tiles of this block.
     pub fn wants(&self, x: usize, y: usize, n: usize) -> bool {
-        self.tiles(x, y, n).is_some()
+        self.storing && self.tiles(x, y, n).is_some()
     }
 
     /// Records the tile SATDs of the `n` x `n` block at (`x`, `y`) predicted with `mv`:
