@@ -67,15 +67,19 @@ impl Analyzer {
         for by in 0..rows {
             for bx in 0..cols {
                 let area = Area::of_block(bx, by, w, h);
-                let current = area.samples(&self.current, &mut current);
-                let intra = deviation(current);
-                let inter = if have_previous {
-                    intra.min(difference(
-                        current,
-                        area.samples(&self.previous, &mut previous),
-                    ))
+                let (intra, inter) = if area.is_whole() {
+                    // Whole blocks as arrays: sums of a fixed length vectorise.
+                    let current = area.whole(&self.current);
+                    let intra = deviation(&current);
+                    let diff =
+                        have_previous.then(|| difference(&current, &area.whole(&self.previous)));
+                    (intra, diff.map_or(intra, |d| intra.min(d)))
                 } else {
-                    intra
+                    let current = area.samples(&self.current, &mut current);
+                    let intra = deviation(current);
+                    let diff = have_previous
+                        .then(|| difference(current, area.samples(&self.previous, &mut previous)));
+                    (intra, diff.map_or(intra, |d| intra.min(d)))
                 };
                 out.intra.push(intra);
                 out.inter.push(inter);
@@ -107,17 +111,23 @@ impl Area {
         }
     }
 
-    /// The block's samples of `pic`, rows packed into `buf`: one slice the sums below run
-    /// over in vector registers. (Whole blocks are copied row by row at a fixed width,
-    /// which compiles to single moves rather than calls.)
-    fn samples<'b>(&self, pic: &[u8], buf: &'b mut [u8; BLOCK * BLOCK]) -> &'b [u8] {
-        if self.w == BLOCK && self.h == BLOCK {
-            for (r, row) in buf.chunks_exact_mut(BLOCK).enumerate() {
-                let start = (self.y + r) * self.stride + self.x;
-                row.copy_from_slice(&pic[start..start + BLOCK]);
-            }
-            return &buf[..];
+    fn is_whole(&self) -> bool {
+        self.w == BLOCK && self.h == BLOCK
+    }
+
+    /// The samples of a whole block of `pic`, rows packed.
+    fn whole(&self, pic: &[u8]) -> [u8; BLOCK * BLOCK] {
+        let mut out = [0u8; BLOCK * BLOCK];
+        for (r, row) in out.chunks_exact_mut(BLOCK).enumerate() {
+            let start = (self.y + r) * self.stride + self.x;
+            row.copy_from_slice(&pic[start..start + BLOCK]);
         }
+        out
+    }
+
+    /// The block's samples of `pic`, rows packed into `buf`: one slice the sums below run
+    /// over.
+    fn samples<'b>(&self, pic: &[u8], buf: &'b mut [u8; BLOCK * BLOCK]) -> &'b [u8] {
         for r in 0..self.h {
             let start = (self.y + r) * self.stride + self.x;
             buf[r * self.w..][..self.w].copy_from_slice(&pic[start..][..self.w]);
@@ -127,6 +137,7 @@ impl Area {
 }
 
 /// Sum of absolute deviations of `samples` from their (rounded) mean.
+#[inline(always)]
 fn deviation(samples: &[u8]) -> u32 {
     let sum: u32 = samples.iter().map(|&v| u32::from(v)).sum();
     let n = samples.len() as u32;
@@ -135,6 +146,7 @@ fn deviation(samples: &[u8]) -> u32 {
 }
 
 /// Sum of absolute differences of `a` and `b`.
+#[inline(always)]
 fn difference(a: &[u8], b: &[u8]) -> u32 {
     a.iter()
         .zip(b)
