@@ -148,9 +148,10 @@ pub struct Outputs<'a> {
     pub psnr: bool,
 }
 
-/// Frames read ahead of the encoder, and coded frames queued for writing: enough that
-/// reading, encoding and writing overlap, few enough to bound memory.
-const QUEUE: usize = 2;
+/// Coded frames queued for writing: enough that reading, encoding and writing overlap.
+/// (The reader fills one frame while the encoder codes another: each is a frame's memory,
+/// 3 MB at 1080p, and more read ahead did not make encoding faster.)
+const WRITE_QUEUE: usize = 2;
 
 /// What the writing thread counted, and the error that stopped it, if any.
 struct Written {
@@ -180,10 +181,11 @@ pub fn run(
     let mut encoder = Encoder::new(config).map_err(|e| e.to_string())?;
     let progress = Progress::new(max_frames.or(total_hint));
     let start = Instant::now();
-    let (to_encoder, inbox) = sync_channel::<Vec<u8>>(QUEUE);
-    let (to_writer, coded) = sync_channel::<Vec<Packet>>(QUEUE);
+    let (to_encoder, inbox) = sync_channel::<Vec<u8>>(0);
+    let (to_writer, coded) = sync_channel::<Vec<Packet>>(WRITE_QUEUE);
     let (to_reader, free) = channel::<Vec<u8>>();
-    for _ in 0..QUEUE + 2 {
+    // One frame being read, one being encoded.
+    for _ in 0..2 {
         let _ = to_reader.send(Vec::new());
     }
     let (read_error, encode_error, written) = std::thread::scope(|scope| {
