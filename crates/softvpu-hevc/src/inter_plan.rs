@@ -8,7 +8,7 @@ use crate::analysis::{CtuSearch, InterRef, TuScratch};
 use crate::cu::{Cu, CuKind, InterCu, IntraCu, MotionCode, Node};
 use crate::inter_search::{amvp_code, inter_cu};
 use crate::intra::MODE_DC;
-use crate::mv::{amvp_candidates, merge_candidates, Mv};
+use crate::mv::{candidates, Mv};
 use crate::params::LOG2_MIN_CB;
 
 /// A CU whose best prediction is a merge candidate with a SATD below this many quantiser
@@ -177,7 +177,7 @@ impl CtuSearch<'_> {
         log2: u32,
     ) -> (f64, Cu, Mv, bool) {
         let size = 1usize << log2;
-        let merge = merge_candidates(self.map, &self.layout, x, y, size);
+        let (merge, amvp) = candidates(self.map, &self.layout, x, y, size);
         let merge = &merge[..self.layout.max_merge_cand];
         let (idx, merge_mv, merge_cost) = self.pick_merge(s, reference.pic, x, y, log2, merge);
         let mut best = (
@@ -188,7 +188,6 @@ impl CtuSearch<'_> {
         // The smallest CUs are planned with merge candidates only (see SEARCH_MIN_LOG2).
         let mut mv = merge_mv;
         if log2 >= SEARCH_MIN_LOG2 {
-            let amvp = amvp_candidates(self.map, &self.layout, x, y, size);
             let colocated = reference.map.get(x, y);
             let seed = (!colocated.intra).then_some(colocated.mv);
             mv = self.integer_search(s, reference.pic, x, y, log2, &amvp, merge, seed);
@@ -262,9 +261,8 @@ impl CtuSearch<'_> {
         if matches!(cu.kind, CuKind::Intra(_)) && !try_inter {
             return self.code_cu(s, x, y, log2, depth, false).1;
         }
-        let amvp = amvp_candidates(self.map, &self.layout, x, y, size);
+        let (merge, amvp) = candidates(self.map, &self.layout, x, y, size);
         let (mv, cost) = self.refine_fractional(s, reference.pic, x, y, log2, &amvp, searched);
-        let merge = merge_candidates(self.map, &self.layout, x, y, size);
         let merge = &merge[..self.layout.max_merge_cand];
         let (idx, merge_mv, merge_cost) = self.pick_merge(s, reference.pic, x, y, log2, merge);
         let (mv, motion) = if merge_cost <= cost + self.lambda.satd {

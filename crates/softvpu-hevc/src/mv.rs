@@ -28,20 +28,22 @@ impl Mv {
 /// Most merge candidates a slice may allow (five_minus_max_num_merge_cand = 0).
 pub const MAX_MERGE_CANDS: usize = 5;
 
-/// Motion of the neighbouring block at (`nx`, `ny`) as seen from the block at (`x`, `y`):
-/// `None` when it is unavailable (outside, not yet coded) or intra.
+/// Motion of the neighbouring block at (`nx`, `ny`) as seen from a block at z-scan address
+/// `cur_zs`: `None` when it is unavailable (outside, not yet coded) or intra.
 fn neighbour(
     map: &BlockMap,
     layout: &PictureLayout<'_>,
-    x: usize,
-    y: usize,
+    cur_zs: usize,
     nx: isize,
     ny: isize,
 ) -> Option<Mv> {
-    if !layout.avail.available(x, y, nx, ny) {
+    let (Ok(nx), Ok(ny)) = (usize::try_from(nx), usize::try_from(ny)) else {
+        return None;
+    };
+    if !layout.avail.available_zs(cur_zs, nx, ny) {
         return None;
     }
-    let info = map.get(nx as usize, ny as usize);
+    let info = map.get(nx, ny);
     (!info.intra).then_some(info.mv)
 }
 
@@ -57,7 +59,9 @@ struct Neighbours {
 impl Neighbours {
     fn of(map: &BlockMap, layout: &PictureLayout<'_>, x: usize, y: usize, size: usize) -> Self {
         let (xi, yi, s) = (x as isize, y as isize, size as isize);
-        let nb = |nx, ny| neighbour(map, layout, x, y, nx, ny);
+        // The block's z-scan address, looked up once for all five.
+        let cur_zs = layout.avail.min_tb_addr_zs(x, y);
+        let nb = |nx, ny| neighbour(map, layout, cur_zs, nx, ny);
         Self {
             a0: nb(xi - 1, yi + s),
             a1: nb(xi - 1, yi + s - 1),
@@ -78,23 +82,7 @@ pub fn merge_candidates(
     y: usize,
     size: usize,
 ) -> [Mv; MAX_MERGE_CANDS] {
-    let n = Neighbours::of(map, layout, x, y, size);
-    let mut list = [Mv::ZERO; MAX_MERGE_CANDS];
-    let differs = |c: Option<Mv>, other: Option<Mv>| c.is_some() && (other.is_none() || c != other);
-    let mut spatial = [None; 5];
-    spatial[0] = n.a1;
-    spatial[1] = n.b1.filter(|_| differs(n.b1, n.a1));
-    spatial[2] = n.b0.filter(|_| differs(n.b0, n.b1));
-    spatial[3] = n.a0.filter(|_| differs(n.a0, n.a1));
-    // B2 only when fewer than four of the others made it.
-    if spatial[..4].iter().flatten().count() != 4 && differs(n.b2, n.a1) && differs(n.b2, n.b1) {
-        spatial[4] = n.b2;
-    }
-    for (slot, mv) in list.iter_mut().zip(spatial.into_iter().flatten()) {
-        *slot = mv;
-    }
-    // Zero candidates fill the rest (with one reference they are all the same).
-    list
+    Neighbours::of(map, layout, x, y, size).merge()
 }
 
 /// The two AMVP predictors of the `size`x`size` block at (`x`, `y`).
@@ -105,23 +93,66 @@ pub fn amvp_candidates(
     y: usize,
     size: usize,
 ) -> [Mv; 2] {
+    Neighbours::of(map, layout, x, y, size).amvp()
+}
+
+/// Both lists of the block, from one look at its neighbours.
+pub fn candidates(
+    map: &BlockMap,
+    layout: &PictureLayout<'_>,
+    x: usize,
+    y: usize,
+    size: usize,
+) -> ([Mv; MAX_MERGE_CANDS], [Mv; 2]) {
     let n = Neighbours::of(map, layout, x, y, size);
-    // Every inter neighbour refers to the one reference picture, so no vector needs scaling
-    // and the first available one of each group is the predictor.
-    let mut a = n.a0.or(n.a1);
-    let b_first = n.b0.or(n.b1).or(n.b2);
-    let mut b = b_first;
-    if n.a0.is_none() && n.a1.is_none() {
-        // isScaledFlag is 0: A takes B's vector, and B is searched again (finding the same).
-        a = b_first;
-        b = b_first;
+    (n.merge(), n.amvp())
+}
+
+impl Neighbours {
+    /// The merge candidate list (see [`merge_candidates`]).
+    fn merge(&self) -> [Mv; MAX_MERGE_CANDS] {
+        let n = self;
+        let mut list = [Mv::ZERO; MAX_MERGE_CANDS];
+        let differs =
+            |c: Option<Mv>, other: Option<Mv>| c.is_some() && (other.is_none() || c != other);
+        let mut spatial = [None; 5];
+        spatial[0] = n.a1;
+        spatial[1] = n.b1.filter(|_| differs(n.b1, n.a1));
+        spatial[2] = n.b0.filter(|_| differs(n.b0, n.b1));
+        spatial[3] = n.a0.filter(|_| differs(n.a0, n.a1));
+        // B2 only when fewer than four of the others made it.
+        if spatial[..4].iter().flatten().count() != 4 && differs(n.b2, n.a1) && differs(n.b2, n.b1)
+        {
+            spatial[4] = n.b2;
+        }
+        for (slot, mv) in list.iter_mut().zip(spatial.into_iter().flatten()) {
+            *slot = mv;
+        }
+        // Zero candidates fill the rest (with one reference they are all the same).
+        list
     }
-    let mut list = [Mv::ZERO; 2];
-    for (slot, mv) in list
-        .iter_mut()
-        .zip([a, b.filter(|&mv| a != Some(mv))].into_iter().flatten())
-    {
-        *slot = mv;
+
+    /// The two AMVP predictors (see [`amvp_candidates`]).
+    fn amvp(&self) -> [Mv; 2] {
+        let n = self;
+        // Every inter neighbour refers to the one reference picture, so no vector needs
+        // scaling and the first available one of each group is the predictor.
+        let mut a = n.a0.or(n.a1);
+        let b_first = n.b0.or(n.b1).or(n.b2);
+        let mut b = b_first;
+        if n.a0.is_none() && n.a1.is_none() {
+            // isScaledFlag is 0: A takes B's vector, and B is searched again (finding the
+            // same).
+            a = b_first;
+            b = b_first;
+        }
+        let mut list = [Mv::ZERO; 2];
+        for (slot, mv) in list
+            .iter_mut()
+            .zip([a, b.filter(|&mv| a != Some(mv))].into_iter().flatten())
+        {
+            *slot = mv;
+        }
+        list
     }
-    list
 }
