@@ -10,7 +10,7 @@ use crate::cu::{Cu, CuKind, InterCu, MotionCode};
 use crate::dist::{sad, satd, satd_tiles, sse};
 use crate::intra::{build_references, predict, MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
 use crate::mc::{gather, HalfSamples, Interpolator};
-use crate::mv::{amvp_candidates, merge_candidates, Mv};
+use crate::mv::{candidates, Mv};
 use crate::plane::Plane;
 use crate::scan::ScanOrder;
 use crate::syntax::mvd_component_bits;
@@ -75,7 +75,8 @@ impl CtuSearch<'_> {
             coded: false,
             saved: None,
         };
-        let merge = merge_candidates(self.map, &self.layout, x, y, size);
+        // (Coding this CU below marks only its own blocks: the lists stay valid.)
+        let (merge, amvp) = candidates(self.map, &self.layout, x, y, size);
         let merge = &merge[..self.layout.max_merge_cand];
         let (merge_idx, merge_mv, merge_cost) =
             self.pick_merge(s, reference.pic, x, y, log2, merge);
@@ -112,7 +113,6 @@ impl CtuSearch<'_> {
         // A searched vector, signalled by merge when a candidate holds it. It is coded only
         // when its SATD cost beats the merge candidate's: one full coding per alternative
         // that can win, not per alternative tried.
-        let amvp = amvp_candidates(self.map, &self.layout, x, y, size);
         let colocated = reference.map.get(x, y);
         let seed = (!colocated.intra).then_some(colocated.mv);
         let (mv, search_cost) =

@@ -72,31 +72,8 @@ impl Neighbours {
     }
 }
 
-/// The merge candidate list of the `size`x`size` block at (`x`, `y`): spatial candidates
-/// with the specification's pruning, then zero vectors. A slice allowing fewer candidates
-/// uses a prefix of it.
-pub fn merge_candidates(
-    map: &BlockMap,
-    layout: &PictureLayout<'_>,
-    x: usize,
-    y: usize,
-    size: usize,
-) -> [Mv; MAX_MERGE_CANDS] {
-    Neighbours::of(map, layout, x, y, size).merge()
-}
-
-/// The two AMVP predictors of the `size`x`size` block at (`x`, `y`).
-pub fn amvp_candidates(
-    map: &BlockMap,
-    layout: &PictureLayout<'_>,
-    x: usize,
-    y: usize,
-    size: usize,
-) -> [Mv; 2] {
-    Neighbours::of(map, layout, x, y, size).amvp()
-}
-
-/// Both lists of the block, from one look at its neighbours.
+/// The merge candidate list and the two AMVP predictors of the `size`x`size` block at
+/// (`x`, `y`), from one look at its neighbours.
 pub fn candidates(
     map: &BlockMap,
     layout: &PictureLayout<'_>,
@@ -109,7 +86,8 @@ pub fn candidates(
 }
 
 impl Neighbours {
-    /// The merge candidate list (see [`merge_candidates`]).
+    /// The merge candidate list: spatial candidates with the specification's pruning,
+    /// then zero vectors. A slice allowing fewer candidates uses a prefix of it.
     fn merge(&self) -> [Mv; MAX_MERGE_CANDS] {
         let n = self;
         let mut list = [Mv::ZERO; MAX_MERGE_CANDS];
@@ -132,7 +110,7 @@ impl Neighbours {
         list
     }
 
-    /// The two AMVP predictors (see [`amvp_candidates`]).
+    /// The two AMVP predictors.
     fn amvp(&self) -> [Mv; 2] {
         let n = self;
         // Every inter neighbour refers to the one reference picture, so no vector needs
