@@ -243,31 +243,35 @@ pub(crate) fn code_rows(
         worker.deblock_row(rows - 1);
         return worker.into_rows(rows);
     }
-    // Worker k hears from worker k - 1 (the row above) and tells worker k + 1.
+    // Worker k hears from worker k - 1 (the row above) and tells worker k + 1. Only the
+    // workers hold senders: one that panics closes its channel, so the worker below stops
+    // instead of waiting for ever, and the scope re-raises the panic.
     let (senders, receivers): (Vec<Sender<CtuDone>>, Vec<Receiver<CtuDone>>) =
         (0..threads).map(|_| channel()).unzip();
+    let outboxes: Vec<Sender<CtuDone>> = (0..threads)
+        .map(|k| senders[(k + 1) % threads].clone())
+        .collect();
+    drop(senders);
+    let mut workers: Vec<Worker<'_>> = (0..threads).map(|_| new_worker()).collect();
     let workers: Vec<Worker<'_>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = receivers
-            .into_iter()
-            .enumerate()
-            .map(|(k, inbox)| {
-                let outbox = senders[(k + 1) % threads].clone();
-                let mut worker = new_worker();
-                scope.spawn(move || {
-                    for row in (k..rows).step_by(threads) {
-                        let above = (row > 0).then_some(&inbox);
-                        let below = (row + 1 < rows).then_some(&outbox);
-                        worker.code_row(row, above, below);
-                        // The next row reads its own copy of this one.
-                        worker.deblock_row(row);
-                    }
-                    worker
-                })
+        let mut jobs = receivers.into_iter().zip(outboxes).enumerate();
+        let mine = jobs.next().map(|(_, pair)| (pair, workers.remove(0)));
+        let handles: Vec<_> = jobs
+            .zip(workers)
+            .map(|((k, (inbox, outbox)), worker)| {
+                scope.spawn(move || worker.code_rows_from(k, threads, &inbox, &outbox))
             })
             .collect();
-        handles
+        // This thread codes the first worker's rows.
+        let first = mine
+            .map(|((inbox, outbox), worker)| worker.code_rows_from(0, threads, &inbox, &outbox));
+        first
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .chain(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            )
             .collect()
     });
     assemble(workers, &job.layout, pool)
@@ -313,6 +317,26 @@ fn assemble(
 }
 
 impl Worker<'_> {
+    /// Codes and deblocks rows `first`, `first + step`, ... of the picture, hearing from
+    /// the worker of the rows above on `inbox` and telling the one below on `outbox`.
+    fn code_rows_from(
+        mut self,
+        first: usize,
+        step: usize,
+        inbox: &Receiver<CtuDone>,
+        outbox: &Sender<CtuDone>,
+    ) -> Self {
+        let (_, rows) = ctb_grid(&self.job.layout);
+        for row in (first..rows).step_by(step) {
+            let above = (row > 0).then_some(inbox);
+            let below = (row + 1 < rows).then_some(outbox);
+            self.code_row(row, above, below);
+            // The next row reads its own copy of this one.
+            self.deblock_row(row);
+        }
+        self
+    }
+
     /// The rows' substreams and the picture, its rows (already filtered) joined by
     /// filtering the edges between them.
     fn into_rows(mut self, rows: usize) -> CodedRows {
