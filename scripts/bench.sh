@@ -6,7 +6,9 @@
 #   tjCompressFromYUVPlanes (same planes, same thread count).
 # Prints frames/s, kbps, PSNR-Y (mean of per-frame values) and the speed ratios.
 # Usage: scripts/bench.sh [FRAMES] [CLIPS...]   (not a test: prints a table)
-#   FRAMES (default 60) of each clip; CLIPS default to pan_path.
+#   FRAMES (default 60) of each clip; CLIPS default to pan_path. ROUNDS=N (default 1)
+#   runs every encoder N times, round after round, and keeps each one's fastest run: on a
+#   shared machine single runs vary by 5-10 %, the anchors' as much as ours.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 cd "$ROOT"
@@ -18,6 +20,7 @@ CLIPS=("${@:-pan_path}")
 THREADS=$(nproc)
 # MJPEG passes over the clip: a 60-frame pass takes a tenth of a second, too short to time.
 MJPEG_REPS=${MJPEG_REPS:-10}
+ROUNDS=${ROUNDS:-1}
 OUT=target/bench
 mkdir -p "$OUT" target/tools
 cargo build --release -q -p softvpu-cli
@@ -57,26 +60,30 @@ x265_run() { # clip name preset rate-args...
   echo "h265 $clip $name x265-$preset $fps $kbps $psnr" >> "$RESULTS"
 }
 
-for clip in "${CLIPS[@]}"; do
-  src=$SOFTVPU_TESTDATA/video/${clip}_1920x1080_60f.nv12
-  head -c $((1920 * 1080 * 3 / 2 * FRAMES)) "$src" > "$OUT/$clip.nv12"
-  ffmpeg -v error -y -f rawvideo -pix_fmt nv12 -s 1920x1080 -i "$OUT/$clip.nv12" \
-    -f rawvideo -pix_fmt yuv420p "$OUT/$clip.yuv"
-  softvpu_h265 "$clip" 8000kbps --bitrate 8000
-  for preset in ultrafast superfast veryfast; do
-    x265_run "$clip" 8000kbps "$preset" --bitrate 8000
-  done
-  softvpu_h265 "$clip" qp32 --qp 32
-  for preset in ultrafast superfast veryfast; do
-    x265_run "$clip" qp32 "$preset" --qp 32 --ipratio 1
-  done
-  for q in 75 90; do
-    ours=$(target/release/examples/encode_clip mjpeg "$OUT/$clip.nv12" 1920x1080 "q=$q" "$THREADS" "$MJPEG_REPS")
-    theirs=$(target/tools/tjhelper bench 1920 1080 "$q" "$THREADS" "$OUT/$clip.nv12" "$MJPEG_REPS")
-    for who in softvpu libjpeg-turbo; do
-      line=$ours; [ "$who" = softvpu ] || line=$theirs
-      fps=$(echo "$line" | field fps); bytes=$(echo "$line" | field bytes_per_frame)
-      echo "mjpeg $clip q$q $who $fps $(awk -v b="$bytes" 'BEGIN {printf "%.0f", b * 8 * 30 / 1000}') -" >> "$RESULTS"
+for round in $(seq "$ROUNDS"); do
+  for clip in "${CLIPS[@]}"; do
+    src=$SOFTVPU_TESTDATA/video/${clip}_1920x1080_60f.nv12
+    if [ "$round" = 1 ]; then
+      head -c $((1920 * 1080 * 3 / 2 * FRAMES)) "$src" > "$OUT/$clip.nv12"
+      ffmpeg -v error -y -f rawvideo -pix_fmt nv12 -s 1920x1080 -i "$OUT/$clip.nv12" \
+        -f rawvideo -pix_fmt yuv420p "$OUT/$clip.yuv"
+    fi
+    softvpu_h265 "$clip" 8000kbps --bitrate 8000
+    for preset in ultrafast superfast veryfast; do
+      x265_run "$clip" 8000kbps "$preset" --bitrate 8000
+    done
+    softvpu_h265 "$clip" qp32 --qp 32
+    for preset in ultrafast superfast veryfast; do
+      x265_run "$clip" qp32 "$preset" --qp 32 --ipratio 1
+    done
+    for q in 75 90; do
+      ours=$(target/release/examples/encode_clip mjpeg "$OUT/$clip.nv12" 1920x1080 "q=$q" "$THREADS" "$MJPEG_REPS")
+      theirs=$(target/tools/tjhelper bench 1920 1080 "$q" "$THREADS" "$OUT/$clip.nv12" "$MJPEG_REPS")
+      for who in softvpu libjpeg-turbo; do
+        line=$ours; [ "$who" = softvpu ] || line=$theirs
+        fps=$(echo "$line" | field fps); bytes=$(echo "$line" | field bytes_per_frame)
+        echo "mjpeg $clip q$q $who $fps $(awk -v b="$bytes" 'BEGIN {printf "%.0f", b * 8 * 30 / 1000}') -" >> "$RESULTS"
+      done
     done
   done
 done
@@ -86,6 +93,13 @@ import sys
 rows = [l.split() for l in open(sys.argv[1])]
 print(f"{sys.argv[2]} threads each\n")
 print(f"{'codec':6} {'clip':9} {'setting':9} {'encoder':16} {'fps':>8} {'kbps':>9} {'PSNR-Y':>7} {'speed vs':>22}")
+# Each encoder's fastest round (the streams, so kbps and PSNR, are the same every round).
+best = {}
+for codec, clip, setting, enc, fps, kbps, psnr in rows:
+    key = (codec, clip, setting, enc)
+    if key not in best or float(fps) > float(best[key][4]):
+        best[key] = [codec, clip, setting, enc, fps, kbps, psnr]
+rows = list(best.values())
 base = {}
 for codec, clip, setting, enc, fps, kbps, psnr in rows:
     base.setdefault((codec, clip, setting), {})[enc] = float(fps)
