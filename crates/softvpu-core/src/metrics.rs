@@ -12,6 +12,20 @@ pub struct Psnr {
     pub v: f64,
 }
 
+impl Psnr {
+    /// The PSNR of each plane of a `width` x `height` 4:2:0 picture from its squared
+    /// errors (Y, Cb, Cr).
+    pub fn from_sse(sse: [u64; 3], width: u32, height: u32) -> Self {
+        let luma = width as usize * height as usize;
+        let chroma = (width as usize / 2) * (height as usize / 2);
+        Self {
+            y: psnr_from_sse(sse[0], luma),
+            u: psnr_from_sse(sse[1], chroma),
+            v: psnr_from_sse(sse[2], chroma),
+        }
+    }
+}
+
 /// Sum of squared differences of two equally long sample slices.
 pub fn sse(a: &[u8], b: &[u8]) -> u64 {
     assert_eq!(a.len(), b.len(), "planes of different sizes");
@@ -27,11 +41,18 @@ pub fn sse(a: &[u8], b: &[u8]) -> u64 {
     whole + chunk_sse(ca.remainder(), cb.remainder())
 }
 
-/// [`sse`] of at most 4096 samples: sixteen lanes of sums, which the compiler keeps in
-/// vector registers (one running sum makes it reduce every few samples).
+/// Lanes of partial sums in the SSE loops below, which the compiler keeps in vector
+/// registers (one running sum makes it reduce every few samples).
+const LANES: usize = 16;
+
+/// The squared difference of two samples, in the width the SSE loops vectorise.
+#[inline(always)]
+fn square(x: u8, y: u8) -> i32 {
+    i32::from(i16::from(x) - i16::from(y)).pow(2)
+}
+
+/// [`sse`] of at most 4096 samples, in [`LANES`] lanes of sums.
 fn chunk_sse(a: &[u8], b: &[u8]) -> u64 {
-    const LANES: usize = 16;
-    let square = |x: u8, y: u8| i32::from(i16::from(x) - i16::from(y)).pow(2);
     let mut lanes = [0i32; LANES];
     let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let tail: i32 = ca
@@ -55,8 +76,6 @@ fn sse_interleaved(uv: &[u8], u: &[u8], v: &[u8]) -> (u64, u64) {
         uv.len() == 2 * u.len() && u.len() == v.len(),
         "planes of different sizes"
     );
-    const LANES: usize = 16;
-    let square = |x: u8, y: u8| i32::from(i16::from(x) - i16::from(y)).pow(2);
     let (mut lu, mut lv) = ([0i32; LANES], [0i32; LANES]);
     let (cuv, cu, cv) = (
         uv.chunks_exact(2 * LANES),
@@ -112,12 +131,7 @@ pub fn psnr_frame(reference: &Frame<'_>, test: &Picture) -> Psnr {
     );
     let h = reference.height() as usize;
     let sse = frame_rows_sse(reference, 0..h, [&test.y, &test.u, &test.v]);
-    let (luma, chroma) = (test.y.len(), test.u.len());
-    Psnr {
-        y: psnr_from_sse(sse[0], luma),
-        u: psnr_from_sse(sse[1], chroma),
-        v: psnr_from_sse(sse[2], chroma),
-    }
+    Psnr::from_sse(sse, test.width, test.height)
 }
 
 /// Squared error per plane of planar rows against luma rows `luma` of the NV12

@@ -6,7 +6,8 @@ use softvpu_core::Frame;
 use softvpu_hevc::{CodedPicture, HevcEncoder, HevcSettings};
 use softvpu_mjpeg::{JpegImage, MjpegEncoder};
 
-use crate::packet::{psnr_of, Recon};
+use crate::metrics::Psnr;
+use crate::packet::Recon;
 use crate::rate::{HevcRate, MjpegRate, Mode, RateSettings};
 use crate::{Codec, Config, Error, Packet, Quantizer, RateMode, RateReport};
 
@@ -120,7 +121,9 @@ impl Encoder {
                     keyframe: true,
                     quantizer: Quantizer::JpegQuality(quality),
                     recon: image.recon.map(Recon::Ready),
-                    psnr: image.sse.map(|e| psnr_of(e, frame.width(), frame.height())),
+                    psnr: image
+                        .sse
+                        .map(|e| Psnr::from_sse(e, frame.width(), frame.height())),
                     hevc_stats: None,
                     qp_spread: None,
                     rate: report,
@@ -212,7 +215,9 @@ fn hevc_packet(coded: CodedPicture, rate: Option<RateReport>, config: &Config) -
         keyframe: coded.keyframe,
         quantizer: Quantizer::Qp(qp(coded.qp)),
         recon,
-        psnr: coded.sse.map(|e| psnr_of(e, config.width, config.height)),
+        psnr: coded
+            .sse
+            .map(|e| Psnr::from_sse(e, config.width, config.height)),
         hevc_stats: Some(Box::new(coded.stats)),
         qp_spread: Some((qp(coded.qp_min), coded.qp_mean, qp(coded.qp_max))),
         rate,

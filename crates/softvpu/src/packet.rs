@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use softvpu_core::metrics::{psnr_from_sse, Psnr};
+use softvpu_core::metrics::Psnr;
 use softvpu_core::Picture;
 use softvpu_hevc::Yuv;
 
@@ -123,16 +123,5 @@ impl Packet {
     /// H.265 only: how the picture was coded (modes, CU sizes).
     pub fn hevc_stats(&self) -> Option<&HevcStats> {
         self.hevc_stats.as_deref()
-    }
-}
-
-/// PSNR of a `width` x `height` 4:2:0 picture from its squared error per plane.
-pub(crate) fn psnr_of(sse: [u64; 3], width: u32, height: u32) -> Psnr {
-    let luma = width as usize * height as usize;
-    let chroma = luma / 4;
-    Psnr {
-        y: psnr_from_sse(sse[0], luma),
-        u: psnr_from_sse(sse[1], chroma),
-        v: psnr_from_sse(sse[2], chroma),
     }
 }

@@ -67,20 +67,19 @@ impl Analyzer {
         for by in 0..rows {
             for bx in 0..cols {
                 let area = Area::of_block(bx, by, w, h);
-                let (intra, inter) = if area.is_whole() {
+                let (intra, diff) = if area.is_whole() {
                     // Whole blocks as arrays: sums of a fixed length vectorise.
                     let current = area.whole(&self.current);
-                    let intra = deviation(&current);
                     let diff =
                         have_previous.then(|| difference(&current, &area.whole(&self.previous)));
-                    (intra, diff.map_or(intra, |d| intra.min(d)))
+                    (deviation(&current), diff)
                 } else {
                     let current = area.samples(&self.current, &mut current);
-                    let intra = deviation(current);
                     let diff = have_previous
                         .then(|| difference(current, area.samples(&self.previous, &mut previous)));
-                    (intra, diff.map_or(intra, |d| intra.min(d)))
+                    (deviation(current), diff)
                 };
+                let inter = diff.map_or(intra, |d| intra.min(d));
                 out.intra.push(intra);
                 out.inter.push(inter);
             }
