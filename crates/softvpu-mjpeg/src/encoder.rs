@@ -83,6 +83,9 @@ pub struct MjpegEncoder {
     helpers: Option<rayon_core::ThreadPool>,
     /// Measure each image's error (see [`JpegImage::sse`]).
     measure_error: bool,
+    /// The reconstruction the error is measured on when the caller does not want it, kept
+    /// from frame to frame (every sample is written each frame).
+    error_recon: Option<Picture>,
 }
 
 impl MjpegEncoder {
@@ -103,6 +106,7 @@ impl MjpegEncoder {
             writers: Vec::new(),
             helpers: None,
             measure_error: false,
+            error_recon: None,
         }
     }
 
@@ -129,8 +133,18 @@ impl MjpegEncoder {
         let Some(tables) = self.tables.as_ref() else {
             unreachable!("prepare_tables always fills the tables")
         };
-        let mut recon =
-            (want_recon || self.measure_error).then(|| Picture::new(self.width, self.height));
+        let (w, h) = (self.width, self.height);
+        let mut recon = if want_recon {
+            Some(Picture::new(w, h))
+        } else if self.measure_error {
+            Some(
+                self.error_recon
+                    .take()
+                    .unwrap_or_else(|| Picture::new(w, h)),
+            )
+        } else {
+            None
+        };
         let bands = self.bands();
         let ctx = RowCoder {
             frame,
@@ -173,9 +187,12 @@ impl MjpegEncoder {
         let mut data = std::mem::take(&mut segments[0]);
         data.extend_from_slice(&[0xFF, EOI]);
         self.last_len = data.len();
+        if !want_recon {
+            self.error_recon = recon.take();
+        }
         Ok(JpegImage {
             data,
-            recon: recon.filter(|_| want_recon),
+            recon,
             sse: self.measure_error.then_some(sse),
         })
     }

@@ -282,6 +282,25 @@ mod tests {
                 }
             }
         }
+        // Without the reconstruction asked for, the same PSNR (MJPEG measures on a picture
+        // it keeps from frame to frame: each frame must write all of it).
+        for config in [Config::h265(w, h).qp(30), Config::mjpeg(w, h).quality(60)] {
+            let mut with = Encoder::new(config.clone().reconstruction(true).psnr(true)).unwrap();
+            let mut without = Encoder::new(config.psnr(true)).unwrap();
+            for pattern in [Pattern::Noise { seed: 1 }, Pattern::Moving, Pattern::Edges] {
+                let buf = pattern.render(w, h, 1);
+                let frame = Frame::from_nv12(&buf, w, h).unwrap();
+                with.send_frame(&frame).unwrap();
+                without.send_frame(&frame).unwrap();
+                let (a, b) = (
+                    with.receive_packet().unwrap(),
+                    without.receive_packet().unwrap(),
+                );
+                let (a, b) = (a.unwrap(), b.unwrap());
+                assert!(b.reconstruction().is_none());
+                assert_eq!(a.psnr(), b.psnr(), "{pattern:?}");
+            }
+        }
         let mut enc = Encoder::new(Config::h265(w, h).qp(30)).unwrap();
         let buf = Pattern::Moving.render(w, h, 0);
         enc.send_frame(&Frame::from_nv12(&buf, w, h).unwrap())
