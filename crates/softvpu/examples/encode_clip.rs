@@ -50,8 +50,10 @@ fn run() -> Result<(), String> {
     }
     let mut bytes = 0usize;
     let start = Instant::now();
+    // One encoder for every pass, as a camera pipeline keeps one (and as tjhelper keeps
+    // one TurboJPEG handle a thread): its threads and buffers start once.
+    let mut enc = Encoder::new(config).map_err(|e| e.to_string())?;
     for _ in 0..reps {
-        let mut enc = Encoder::new(config.clone()).map_err(|e| e.to_string())?;
         for f in &frames {
             enc.send_frame(f).map_err(|e| e.to_string())?;
             while let Some(p) = enc.receive_packet().map_err(|e| e.to_string())? {
