@@ -71,7 +71,7 @@ pub fn validate_dimensions(width: u32, height: u32) -> Result<(), FrameError> {
     if !range.contains(&width) || !range.contains(&height) {
         return Err(FrameError::DimensionOutOfRange { width, height });
     }
-    if width % 2 != 0 || height % 2 != 0 {
+    if !width.is_multiple_of(2) || !height.is_multiple_of(2) {
         return Err(FrameError::OddDimension { width, height });
     }
     Ok(())

@@ -62,7 +62,7 @@ impl EdgeStrengths {
     /// All bS 0 and QpY 0 for a `width` x `height` luma picture (both multiples of 8).
     pub fn new(width: usize, height: usize) -> Self {
         assert!(
-            width % 8 == 0 && height % 8 == 0,
+            width.is_multiple_of(8) && height.is_multiple_of(8),
             "picture size must be a multiple of 8"
         );
         Self {
@@ -90,12 +90,16 @@ impl EdgeStrengths {
     }
 
     fn ver_index(&self, x: usize, y: usize) -> usize {
-        debug_assert!(x % 8 == 0 && y % 4 == 0 && x < self.width && y < self.height);
+        debug_assert!(
+            x.is_multiple_of(8) && y.is_multiple_of(4) && x < self.width && y < self.height
+        );
         (y / 4) * (self.width / 8) + x / 8
     }
 
     fn hor_index(&self, x: usize, y: usize) -> usize {
-        debug_assert!(x % 4 == 0 && y % 8 == 0 && x < self.width && y < self.height);
+        debug_assert!(
+            x.is_multiple_of(4) && y.is_multiple_of(8) && x < self.width && y < self.height
+        );
         (y / 8) * (self.width / 4) + x / 4
     }
 

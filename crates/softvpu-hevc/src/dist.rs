@@ -12,7 +12,7 @@ use crate::cpu::{isa, Isa};
 /// Sum of absolute differences over a `w` x `h` block.
 pub fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
     #[cfg(target_arch = "x86_64")]
-    if w % 8 == 0 && isa() != Isa::Scalar {
+    if w.is_multiple_of(8) && isa() != Isa::Scalar {
         return crate::x86::sad(a, a_stride, b, b_stride, w, h);
     }
     sad_scalar(a, a_stride, b, b_stride, w, h)
@@ -32,7 +32,7 @@ fn sad_scalar(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h:
 /// Sum of squared differences over a `w` x `h` block.
 pub fn sse(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u64 {
     #[cfg(target_arch = "x86_64")]
-    if w % 8 == 0 && isa() != Isa::Scalar {
+    if w.is_multiple_of(8) && isa() != Isa::Scalar {
         return crate::x86::sse(a, a_stride, b, b_stride, w, h);
     }
     sse_scalar(a, a_stride, b, b_stride, w, h)

@@ -95,7 +95,7 @@ pub fn build_references(
     let shift = u32::from(chroma);
     let unit = 4 >> shift;
     debug_assert!(
-        x % unit == 0 && y % unit == 0,
+        x.is_multiple_of(unit) && y.is_multiple_of(unit),
         "block not aligned to the 4x4 luma grid"
     );
     debug_assert!(

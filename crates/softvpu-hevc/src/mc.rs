@@ -85,7 +85,7 @@ impl Interpolator {
         // The x86 kernels filter 8 taps; the chroma taps padded with zeros give the same
         // sums, from a window wider by two samples a side.
         #[cfg(target_arch = "x86_64")]
-        if w % 8 == 0 && crate::cpu::sse41().is_some() {
+        if w.is_multiple_of(8) && crate::cpu::sse41().is_some() {
             return self.displaced(reference, (x, y), (w, h), mv, &CHROMA_TAPS_8, out);
         }
         self.displaced(reference, (x, y), (w, h), mv, &CHROMA_TAPS, out);
@@ -210,7 +210,7 @@ impl Interpolator {
         };
         #[cfg(target_arch = "x86_64")]
         if let Some(passes) = simd_passes(tx, ty, phase, w) {
-            if let (Some(cpu), true) = (crate::cpu::avx2(), w % 16 == 0) {
+            if let (Some(cpu), true) = (crate::cpu::avx2(), w.is_multiple_of(16)) {
                 let out = &mut out[..w * h];
                 cpu.luma_filter16(win.data, win.stride, (w, h), passes, &mut self.temp, out);
                 return;
@@ -362,7 +362,7 @@ fn simd_passes<'t, const N: usize>(
     use crate::x86::Passes;
     let tx: &[i32; 8] = tx.as_slice().try_into().ok()?;
     let ty: &[i32; 8] = ty.as_slice().try_into().ok()?;
-    if w % 8 != 0 {
+    if !w.is_multiple_of(8) {
         return None;
     }
     match phase {

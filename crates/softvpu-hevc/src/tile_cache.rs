@@ -59,7 +59,11 @@ impl TileCache {
         let (ox, oy) = self.origin?;
         let (tx, ty) = (x.checked_sub(ox)? / 8, y.checked_sub(oy)? / 8);
         let span = n / 8;
-        let fits = n >= 8 && x % 8 == 0 && y % 8 == 0 && tx + span <= TILES && ty + span <= TILES;
+        let fits = n >= 8
+            && x.is_multiple_of(8)
+            && y.is_multiple_of(8)
+            && tx + span <= TILES
+            && ty + span <= TILES;
         fits.then_some((tx, ty, span))
     }
 

@@ -309,7 +309,7 @@ mod tests {
         }
 
         fn into_bytes(mut self) -> Vec<u8> {
-            while self.bits.len() % 8 != 0 {
+            while !self.bits.len().is_multiple_of(8) {
                 self.bits.push(0);
             }
             self.bits
@@ -455,7 +455,7 @@ mod tests {
             for _ in 0..(20 + round / 4) {
                 let run = 8 + rng.next_u32() % 64;
                 for _ in 0..run {
-                    ops.push(if rng.next_u32() % 2 == 0 {
+                    ops.push(if rng.next_u32().is_multiple_of(2) {
                         Op::Bypass(1)
                     } else {
                         Op::BypassBits(u32::MAX >> (rng.next_u32() % 32), 32)

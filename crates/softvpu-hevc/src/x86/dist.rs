@@ -24,7 +24,7 @@ pub(crate) fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize
     }
     // One bounds check for the whole block instead of one per row.
     assert!(a.len() >= (h - 1) * a_stride + w && b.len() >= (h - 1) * b_stride + w);
-    if w % 32 == 0 && crate::cpu::avx2().is_some() {
+    if w.is_multiple_of(32) && crate::cpu::avx2().is_some() {
         // SAFETY: AVX2 was detected; the rows are inside the slices (asserted above).
         return unsafe { sad_avx2(a.as_ptr(), a_stride, b.as_ptr(), b_stride, w, h) };
     }
@@ -67,7 +67,7 @@ unsafe fn sse_sse2(
     w: usize,
     h: usize,
 ) -> u64 {
-    debug_assert!(w % 8 == 0);
+    debug_assert!(w.is_multiple_of(8));
     let mut total = 0u64;
     // Each 32-bit lane gains at most w / 4 squares of at most 255^2 a row, so groups of
     // 16384 / w rows (64 of a coding block's) stay below 2^29 and are summed in the lanes.
@@ -111,7 +111,7 @@ unsafe fn sad_sse2(
     w: usize,
     h: usize,
 ) -> u32 {
-    debug_assert!(w % 8 == 0);
+    debug_assert!(w.is_multiple_of(8));
     let mut acc = _mm_setzero_si128();
     if w == 16 {
         // The width the motion search uses most: one load pair per row.
@@ -170,7 +170,7 @@ unsafe fn sad_avx2(
     w: usize,
     h: usize,
 ) -> u32 {
-    debug_assert!(w % 32 == 0);
+    debug_assert!(w.is_multiple_of(32));
     let mut acc = _mm256_setzero_si256();
     // Rows of `chunks` 32-byte chunks; the widths in use get loops of fixed length, which
     // the compiler unrolls (the loop over a run-time width cost more than the sums).

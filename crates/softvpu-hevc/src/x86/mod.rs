@@ -44,7 +44,7 @@ impl Sse41 {
         temp: &mut Vec<i16>,
         out: &mut [u8],
     ) {
-        assert!(size.0 % 8 == 0 && stride >= size.0 + 7);
+        assert!(size.0.is_multiple_of(8) && stride >= size.0 + 7);
         assert!(win.len() >= stride * (size.1 + 6) + size.0 + 7);
         assert!(out.len() >= size.0 * size.1);
         // SAFETY: `self` exists only when SSE4.1 was detected; the sizes are checked.
@@ -86,7 +86,7 @@ impl Avx2 {
         temp: &mut Vec<i16>,
         out: &mut [u8],
     ) {
-        assert!(size.0 % 16 == 0 && stride >= size.0 + 7);
+        assert!(size.0.is_multiple_of(16) && stride >= size.0 + 7);
         assert!(win.len() >= stride * (size.1 + 6) + size.0 + 7);
         assert!(out.len() >= size.0 * size.1);
         // SAFETY: `self` exists only when AVX2 was detected; the sizes are checked.

@@ -118,7 +118,7 @@ impl Channel {
         let period = u64::from(self.config.keyframe_interval());
         let key = match self.config.codec() {
             Codec::Mjpeg => true,
-            Codec::H265 => n == 0 || (period > 0 && n % period == 0),
+            Codec::H265 => n == 0 || (period > 0 && n.is_multiple_of(period)),
         };
         assert_eq!(
             packet.is_keyframe(),

@@ -77,7 +77,7 @@ mod tests {
         for _ in 0..8 {
             assert!((3..=9).contains(&input.range(3, 9)));
             let e = input.even(16, 64);
-            assert!((16..=64).contains(&e) && e % 2 == 0);
+            assert!((16..=64).contains(&e) && e.is_multiple_of(2));
         }
     }
 }
