@@ -1,13 +1,26 @@
 //! Whether the codecs may use their SIMD kernels: yes, unless `SOFTVPU_SIMD` is `scalar`,
-//! `off` or `0` (read once per process), which forces the portable code everywhere.
+//! `off` or `0` (read once per process), which forces the portable code everywhere;
+//! `SOFTVPU_SIMD=avx2` keeps the kernels but not the AVX-512 ones.
 
 use std::sync::OnceLock;
 
+/// `SOFTVPU_SIMD`, lower case (empty when unset), read once.
+fn setting() -> &'static str {
+    static SETTING: OnceLock<String> = OnceLock::new();
+    SETTING.get_or_init(|| {
+        std::env::var("SOFTVPU_SIMD")
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    })
+}
+
 /// Whether SIMD kernels may run (each codec still checks the CPU for what it needs).
 pub fn simd_allowed() -> bool {
-    static ALLOWED: OnceLock<bool> = OnceLock::new();
-    *ALLOWED.get_or_init(|| {
-        !std::env::var("SOFTVPU_SIMD")
-            .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "scalar" | "off" | "0"))
-    })
+    !matches!(setting(), "scalar" | "off" | "0")
+}
+
+/// Whether AVX-512 kernels may run (where the CPU has them): not when `SOFTVPU_SIMD`
+/// is `avx2`, so that the AVX2 kernels can be measured on such a CPU.
+pub fn avx512_allowed() -> bool {
+    simd_allowed() && setting() != "avx2"
 }

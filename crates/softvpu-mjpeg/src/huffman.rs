@@ -115,6 +115,46 @@ fn zigzag_mask(m: u64) -> u64 {
     out
 }
 
+/// A block's quantised coefficients as the block coder reads them: in zigzag order.
+pub(crate) trait ZigzagBlock {
+    /// Bit k set where zigzag coefficient k is not zero.
+    fn nonzero(&self) -> u64;
+    /// Zigzag coefficient `k` (< 64).
+    fn at(&self, k: u32) -> i16;
+}
+
+/// The transform's layout, read through tables.
+impl ZigzagBlock for Coefs {
+    #[inline(always)]
+    fn nonzero(&self) -> u64 {
+        zigzag_mask(self.nonzero)
+    }
+
+    #[inline(always)]
+    fn at(&self, k: u32) -> i16 {
+        self.q[ZIGZAG_T8[k as usize & 63] as usize & 63]
+    }
+}
+
+/// A block already in zigzag order (reordered by a vector permute).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Zigzag {
+    pub(crate) q: [i16; 64],
+    pub(crate) nonzero: u64,
+}
+
+impl ZigzagBlock for Zigzag {
+    #[inline(always)]
+    fn nonzero(&self) -> u64 {
+        self.nonzero
+    }
+
+    #[inline(always)]
+    fn at(&self, k: u32) -> i16 {
+        self.q[k as usize & 63]
+    }
+}
+
 /// Transposed position of zigzag index k, as bytes to keep the table small.
 static ZIGZAG_T8: [u8; 64] = {
     let mut t = [0u8; 64];
@@ -288,12 +328,12 @@ impl Symbols<'_> {
     /// One block: the DC difference, then the AC run/size pairs of the nonzero
     /// coefficients, found from the block's mask in zigzag order.
     #[inline(always)]
-    fn block(&mut self, c: &Coefs, dc_pred: &mut i16, dc: &HuffmanCodes, ac: &AcCodes) {
-        let diff = i32::from(c.q[0]) - i32::from(*dc_pred);
-        *dc_pred = c.q[0];
+    fn block<B: ZigzagBlock>(&mut self, c: &B, dc_pred: &mut i16, dc: &HuffmanCodes, ac: &AcCodes) {
+        let diff = i32::from(c.at(0)) - i32::from(*dc_pred);
+        *dc_pred = c.at(0);
         self.value(diff, dc, 0);
 
-        let mut nonzero = zigzag_mask(c.nonzero) & !1;
+        let mut nonzero = c.nonzero() & !1;
         let mut prev = 0u32; // zigzag index of the last coded coefficient
         while nonzero != 0 {
             let k = nonzero.trailing_zeros();
@@ -303,7 +343,7 @@ impl Symbols<'_> {
                 self.push(ac.zrl); // ZRL: sixteen zeros
                 step -= 16;
             }
-            let v = c.q[ZIGZAG_T8[k as usize & 63] as usize & 63];
+            let v = c.at(k);
             let m = MAGNITUDE[usize::from(v as u16 & 0xFFF)];
             let e = ac.by_size[(m + step) as usize & (MAGNITUDE_SHIFT_ONE - 1)];
             self.push(e | (m >> MAGNITUDE_SHIFT));
@@ -439,7 +479,12 @@ impl BitWriter {
 
     /// Codes an MCU's blocks; `pred` holds the DC predictions of Y, Cb and Cr.
     #[inline(always)]
-    pub fn mcu(&mut self, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSet) {
+    pub(crate) fn mcu<B: ZigzagBlock>(
+        &mut self,
+        blocks: &[B; 6],
+        pred: &mut [i16; 3],
+        codes: &CodeSet,
+    ) {
         let mut symbols = Symbols {
             codes: &mut self.codes,
             n: 0,
@@ -535,7 +580,7 @@ mod tests {
 
         /// Pads with one-bits and packs into bytes, stuffing after 0xFF.
         fn bytes(mut self) -> Vec<u8> {
-            while self.bits.len() % 8 != 0 {
+            while !self.bits.len().is_multiple_of(8) {
                 self.bits.push(true);
             }
             let mut out = Vec::new();

@@ -1,5 +1,6 @@
 //! x86-64 code, run only after detection: the row coder and entropy coder compiled a
-//! second time with AVX2, BMI1/2 and LZCNT enabled, and an AVX2 MCU transform that
+//! second time with AVX2, BMI1/2 and LZCNT enabled (and again with AVX-512F, for
+//! [`avx512`]'s transform of two blocks at once), and an AVX2 MCU transform that
 //! computes exactly the coefficients the portable
 //! [`transform_block`](crate::dct::transform_block) computes: the same IEEE float
 //! operations in the same order (no fused multiply-adds), one row a register; only the
@@ -22,12 +23,17 @@ use crate::encoder::{Kernels, ReconBand, RowCoder};
 use crate::huffman::{BitWriter, CodeSet, Mcu};
 use crate::samples::McuSamples;
 
+mod avx512;
+
 /// [`AC_MAX`] as a 16-bit lane.
 const AC_MAX_I16: i16 = AC_MAX as i16;
 
-/// Proof that this CPU runs AVX2, BMI1, BMI2 and LZCNT: only [`Avx2::detect`] makes one.
+/// Proof that this CPU runs AVX2, BMI1, BMI2 and LZCNT (and whether AVX-512F too, when
+/// allowed): only [`Avx2::detect`] makes one.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Avx2(());
+pub(crate) struct Avx2 {
+    avx512: bool,
+}
 
 impl Avx2 {
     pub(crate) fn detect() -> Option<Self> {
@@ -35,7 +41,16 @@ impl Avx2 {
             && std::is_x86_feature_detected!("bmi1")
             && std::is_x86_feature_detected!("bmi2")
             && std::is_x86_feature_detected!("lzcnt");
-        all.then_some(Self(()))
+        let avx512 = std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512bw")
+            && softvpu_core::simd::avx512_allowed();
+        all.then_some(Self { avx512 })
+    }
+
+    /// The same CPU, but transforming with AVX2 only.
+    #[cfg(test)]
+    pub(crate) fn without_avx512(self) -> Self {
+        Self { avx512: false }
     }
 
     pub(crate) fn code_rows(
@@ -46,9 +61,46 @@ impl Avx2 {
         out: &mut Vec<u8>,
         recon: Option<&mut ReconBand<'_>>,
     ) {
+        if self.avx512 {
+            // SAFETY: `avx512` is set only when AVX-512F was detected (with the rest).
+            return unsafe { code_rows_avx512(Avx512(()), coder, rows, w, out, recon) };
+        }
         // SAFETY: `self` exists only when the features were detected.
         unsafe { code_rows(self, coder, rows, w, out, recon) }
     }
+}
+
+/// Kernels for a CPU with AVX-512F besides the rest: the two-block transform, and the
+/// AVX2 entropy coder (wider vectors do not help its serial chain).
+#[derive(Clone, Copy, Debug)]
+struct Avx512(());
+
+impl Kernels for Avx512 {
+    #[inline(always)]
+    fn transform(self, src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut Mcu) {
+        // SAFETY: `self` exists only when AVX-512F was detected.
+        unsafe { avx512::transform_mcu(src, quant, out) }
+    }
+
+    #[inline(always)]
+    fn code(self, w: &mut BitWriter, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSet) {
+        // SAFETY: `self` exists only when every feature was detected.
+        unsafe { avx512::code_mcu(w, blocks, pred, codes) }
+    }
+}
+
+/// # Safety
+/// The CPU must support AVX-512F, AVX2, BMI1, BMI2 and LZCNT.
+#[target_feature(enable = "avx512f,avx512bw,avx2,bmi1,bmi2,lzcnt")]
+unsafe fn code_rows_avx512(
+    cpu: Avx512,
+    coder: &RowCoder<'_, '_>,
+    rows: Range<usize>,
+    w: &mut BitWriter,
+    out: &mut Vec<u8>,
+    recon: Option<&mut ReconBand<'_>>,
+) {
+    coder.code_rows_with(cpu, rows, w, out, recon);
 }
 
 impl Kernels for Avx2 {
@@ -326,13 +378,26 @@ mod tests {
         // SAFETY: the caller checked for AVX2.
         unsafe { transform_mcu(&src, quant, &mut b) };
         assert_eq!(a, b);
+        if has_avx512() {
+            let mut c = Mcu::default();
+            // SAFETY: checked just above.
+            unsafe { avx512::transform_mcu(&src, quant, &mut c) };
+            assert_eq!(a, c, "AVX-512");
+        }
+    }
+
+    fn has_avx512() -> bool {
+        std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw")
     }
 
     #[test]
-    fn avx2_transform_equals_portable() {
+    fn avx2_and_avx512_transforms_equal_portable() {
         if !std::is_x86_feature_detected!("avx2") {
             eprintln!("no AVX2 on this CPU: nothing to compare");
             return;
+        }
+        if !has_avx512() {
+            eprintln!("no AVX-512 on this CPU: only AVX2 compared");
         }
         let mut rng = SplitMix64(7);
         let tables = [

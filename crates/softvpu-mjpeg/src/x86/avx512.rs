@@ -1,0 +1,338 @@
+//! The MCU transform in AVX-512: two blocks side by side in each register (the two
+//! upper luma blocks, the two lower, then Cb and Cr), so each instruction does the work
+//! of two of the AVX2 transform's. The same IEEE float operations in the same order as
+//! [`transform_block`](crate::dct::transform_block), so the coefficients are the same.
+#![allow(unsafe_code)] // target-feature code and its intrinsics, run only after detection
+
+use std::arch::x86_64::{
+    __m128i, __m512, _mm256_storeu_si256, _mm512_add_ps, _mm512_cvtepi32_epi16, _mm512_cvtepi32_ps,
+    _mm512_cvtepu8_epi32, _mm512_cvtps_epi32, _mm512_cvtss_f32, _mm512_loadu_ps,
+    _mm512_loadu_si512, _mm512_max_epi32, _mm512_min_epi32, _mm512_mul_ps,
+    _mm512_permutex2var_epi16, _mm512_permutex2var_ps, _mm512_set1_epi32, _mm512_set1_ps,
+    _mm512_setr_epi32, _mm512_shuffle_f32x4, _mm512_shuffle_ps, _mm512_storeu_si512, _mm512_sub_ps,
+    _mm512_test_epi16_mask, _mm512_test_epi32_mask, _mm512_unpackhi_ps, _mm512_unpacklo_ps,
+    _mm_loadu_si128, _mm_setr_epi8, _mm_shuffle_epi8,
+};
+
+use super::{prefetch_ahead, LEVEL_SHIFT_DC};
+use crate::dct::{
+    quantize_dc, Coefs, Quantizer, AC_MAX, C2_MINUS_C6, C2_PLUS_C6, C4, C6, ZIGZAG_T,
+};
+use crate::huffman::{BitWriter, CodeSet, Mcu, Zigzag};
+use crate::samples::McuSamples;
+
+/// Eight rows of two blocks: row r of the first block in the low eight floats of `[r]`,
+/// row r of the second in the high eight.
+type Pair = [__m512; 8];
+
+/// Level-shifts, transforms and quantises the six blocks of an MCU, two at a time.
+///
+/// # Safety
+/// The CPU must support AVX-512F (and AVX2, which it implies).
+#[target_feature(enable = "avx512f")]
+pub(super) unsafe fn transform_mcu(src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut Mcu) {
+    let ((y, ys), (uv, uvs)) = (src.y_rows(), src.uv_rows());
+    prefetch_ahead(y, ys, 16);
+    prefetch_ahead(uv, uvs, 8);
+    // One call site, so that the transform is inlined once for the three pairs.
+    for pair in 0..3 {
+        let d = if pair < 2 {
+            load_luma(y, pair * 8 * ys, ys)
+        } else {
+            load_chroma(uv, uvs)
+        };
+        let (first, second) = out.split_at_mut(2 * pair + 1);
+        transform_pair(d, quant[pair / 2], &mut first[2 * pair], &mut second[0]);
+    }
+}
+
+/// Rows `at / stride..+8` of the MCU's two luma blocks side by side: each row's 16
+/// bytes are the first block's 8 then the second's, widened to floats, not level-shifted
+/// (see `super::widen`).
+///
+/// # Safety
+/// The CPU must support AVX-512F; `y` and `stride` come from [`McuSamples::y_rows`] and
+/// `at` is 0 or 8 rows.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn load_luma(y: &[u8], at: usize, stride: usize) -> Pair {
+    std::array::from_fn(|r| {
+        // SAFETY: McuSamples holds 16 rows of 16 bytes at multiples of `stride`.
+        let row = unsafe { _mm_loadu_si128(y.as_ptr().add(at + r * stride).cast::<__m128i>()) };
+        _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(row))
+    })
+}
+
+/// The MCU's Cb block beside its Cr block: a byte shuffle puts each interleaved row's
+/// even bytes before its odd ones.
+///
+/// # Safety
+/// The CPU must support AVX-512F; `uv` and `stride` come from [`McuSamples::uv_rows`].
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn load_chroma(uv: &[u8], stride: usize) -> Pair {
+    let split = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    std::array::from_fn(|r| {
+        // SAFETY: McuSamples holds 8 chroma rows of 16 bytes at multiples of `stride`.
+        let row = unsafe { _mm_loadu_si128(uv.as_ptr().add(r * stride).cast::<__m128i>()) };
+        _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_shuffle_epi8(row, split)))
+    })
+}
+
+/// # Safety
+/// The CPU must support AVX-512F.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn transform_pair(mut d: Pair, quant: &Quantizer, a: &mut Coefs, b: &mut Coefs) {
+    aan_columns(&mut d);
+    transpose(&mut d);
+    aan_columns(&mut d);
+    quantize(&d, quant, a, b);
+}
+
+/// `dct::aan_columns` on both blocks, the same operations in the same order.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn aan_columns(d: &mut Pair) {
+    let (add, sub, mul) = (_mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps);
+    let k = _mm512_set1_ps;
+    let (t0, t7) = (add(d[0], d[7]), sub(d[0], d[7]));
+    let (t1, t6) = (add(d[1], d[6]), sub(d[1], d[6]));
+    let (t2, t5) = (add(d[2], d[5]), sub(d[2], d[5]));
+    let (t3, t4) = (add(d[3], d[4]), sub(d[3], d[4]));
+
+    let (t10, t13) = (add(t0, t3), sub(t0, t3));
+    let (t11, t12) = (add(t1, t2), sub(t1, t2));
+    d[0] = add(t10, t11);
+    d[4] = sub(t10, t11);
+    let z1 = mul(add(t12, t13), k(C4));
+    d[2] = add(t13, z1);
+    d[6] = sub(t13, z1);
+
+    let o10 = add(t4, t5);
+    let o11 = add(t5, t6);
+    let o12 = add(t6, t7);
+    let z5 = mul(sub(o10, o12), k(C6));
+    let z2 = add(mul(o10, k(C2_MINUS_C6)), z5);
+    let z4 = add(mul(o12, k(C2_PLUS_C6)), z5);
+    let z3 = mul(o11, k(C4));
+    let z11 = add(t7, z3);
+    let z13 = sub(t7, z3);
+    d[5] = add(z13, z2);
+    d[3] = sub(z13, z2);
+    d[1] = add(z11, z4);
+    d[7] = sub(z11, z4);
+}
+
+/// Both blocks' 8x8 transposes: the AVX2 transpose's pairs and quads (within 128-bit
+/// lanes, so each block's half does its own), then its lane exchange done within each
+/// half by a two-source permute.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn transpose(d: &mut Pair) {
+    let a: Pair = std::array::from_fn(|i| {
+        let (x, y) = (d[i & !1], d[i | 1]);
+        if i % 2 == 0 {
+            _mm512_unpacklo_ps(x, y)
+        } else {
+            _mm512_unpackhi_ps(x, y)
+        }
+    });
+    let b: Pair = std::array::from_fn(|i| {
+        let base = (i / 4) * 4 + (i % 2);
+        let (x, y) = (a[base], a[base + 2]);
+        if (i / 2) % 2 == 0 {
+            _mm512_shuffle_ps::<0b01_00_01_00>(x, y)
+        } else {
+            _mm512_shuffle_ps::<0b11_10_11_10>(x, y)
+        }
+    });
+    // Per block half: the low quads of x and y (AVX2's permute 0x20), or the high (0x31).
+    let low = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
+    let high = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+    let cols = [0usize, 2, 1, 3];
+    for (c, &i) in cols.iter().enumerate() {
+        d[c] = _mm512_permutex2var_ps(b[i], low, b[i + 4]);
+        d[c + 4] = _mm512_permutex2var_ps(b[i], high, b[i + 4]);
+    }
+}
+
+/// `Quantizer::quantize` of both blocks: rows regrouped two of one block a register, so
+/// that the reciprocals load as they lie, then rounded and clamped as the AVX2 quantiser
+/// does.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn quantize(d: &Pair, quant: &Quantizer, a: &mut Coefs, b: &mut Coefs) {
+    let (lo, hi) = (
+        _mm512_set1_epi32(-(AC_MAX as i32)),
+        _mm512_set1_epi32(AC_MAX as i32),
+    );
+    for (second, out) in [false, true].into_iter().zip([a, b]) {
+        let mut nonzero = 0u64;
+        let mut dc = 0.0;
+        for k in 0..4 {
+            // Rows 2k and 2k + 1 of one block: quads 0, 1 (first) or 2, 3 (second) of each.
+            let (x, y) = (d[2 * k], d[2 * k + 1]);
+            let rows = if second {
+                _mm512_shuffle_f32x4::<0b11_10_11_10>(x, y)
+            } else {
+                _mm512_shuffle_f32x4::<0b01_00_01_00>(x, y)
+            };
+            if k == 0 {
+                dc = _mm512_cvtss_f32(rows);
+            }
+            // SAFETY: reciprocals 16k..16k + 16 are inside the array.
+            let recip = unsafe { _mm512_loadu_ps(quant.recip[16 * k..].as_ptr()) };
+            let ints = _mm512_cvtps_epi32(_mm512_mul_ps(rows, recip));
+            let ints = _mm512_max_epi32(_mm512_min_epi32(ints, hi), lo);
+            let narrow = _mm512_cvtepi32_epi16(ints);
+            // SAFETY: coefficients 16k..16k + 16 are inside the array.
+            unsafe { _mm256_storeu_si256(out.q[16 * k..].as_mut_ptr().cast(), narrow) };
+            nonzero |= u64::from(_mm512_test_epi32_mask(ints, ints)) << (16 * k);
+        }
+        let dc = quantize_dc(dc - LEVEL_SHIFT_DC, quant.recip[0]);
+        out.q[0] = dc;
+        out.nonzero = (nonzero & !1) | u64::from(dc != 0);
+    }
+}
+
+/// [`ZIGZAG_T`] as 16-bit permute indices.
+static ZIGZAG_T16: [i16; 64] = {
+    let mut t = [0i16; 64];
+    let mut k = 0;
+    while k < 64 {
+        t[k] = ZIGZAG_T[k] as i16;
+        k += 1;
+    }
+    t
+};
+
+/// The entropy coder (built as `super::code_mcu` is) reading blocks put in zigzag order
+/// by two permutes each, their nonzero masks from two compares: the portable coder
+/// looks up every coefficient's position and builds its mask from eight table lookups.
+///
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512BW, AVX2, BMI1, BMI2 and LZCNT.
+#[inline(never)]
+#[target_feature(enable = "avx512f,avx512bw,avx2,bmi1,bmi2,lzcnt")]
+pub(super) unsafe fn code_mcu(
+    w: &mut BitWriter,
+    blocks: &Mcu,
+    pred: &mut [i16; 3],
+    codes: &CodeSet,
+) {
+    let zigzag: [Zigzag; 6] = std::array::from_fn(|i| zigzag(&blocks[i]));
+    w.mcu(&zigzag, pred, codes);
+}
+
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512BW.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn zigzag(c: &Coefs) -> Zigzag {
+    // SAFETY: each load and store covers 32 of the 64 coefficients or indices.
+    unsafe {
+        let (lo, hi) = (
+            _mm512_loadu_si512(c.q.as_ptr().cast()),
+            _mm512_loadu_si512(c.q[32..].as_ptr().cast()),
+        );
+        let first =
+            _mm512_permutex2var_epi16(lo, _mm512_loadu_si512(ZIGZAG_T16.as_ptr().cast()), hi);
+        let second =
+            _mm512_permutex2var_epi16(lo, _mm512_loadu_si512(ZIGZAG_T16[32..].as_ptr().cast()), hi);
+        let mut out = Zigzag {
+            q: [0; 64],
+            nonzero: u64::from(_mm512_test_epi16_mask(first, first))
+                | u64::from(_mm512_test_epi16_mask(second, second)) << 32,
+        };
+        _mm512_storeu_si512(out.q.as_mut_ptr().cast(), first);
+        _mm512_storeu_si512(out.q[32..].as_mut_ptr().cast(), second);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::huffman::ZigzagBlock;
+    use softvpu_core::synth::SplitMix64;
+
+    fn has_avx512() -> bool {
+        std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("bmi1")
+            && std::is_x86_feature_detected!("bmi2")
+            && std::is_x86_feature_detected!("lzcnt")
+    }
+
+    /// A block whose coefficients are nonzero with probability `density` / 64, from
+    /// the whole range (extremes included).
+    fn random_block(rng: &mut SplitMix64, density: u64) -> Coefs {
+        let mut c = Coefs::default();
+        for (t, q) in c.q.iter_mut().enumerate() {
+            if rng.below(64) < density {
+                let max = if t == 0 { 2047 } else { 1023 };
+                *q = match rng.below(4) {
+                    0 => max,
+                    1 => -max,
+                    _ => rng.below(2 * max as u64 + 1) as i16 - max,
+                };
+            }
+        }
+        c.nonzero = (0..64).filter(|&t| c.q[t] != 0).fold(0, |m, t| m | 1 << t);
+        c
+    }
+
+    #[test]
+    fn zigzag_blocks_equal_the_tables() {
+        if !has_avx512() {
+            eprintln!("no AVX-512 on this CPU: nothing to compare");
+            return;
+        }
+        let mut rng = SplitMix64(11);
+        for density in [0, 1, 4, 16, 48, 64] {
+            for _ in 0..200 {
+                let c = random_block(&mut rng, density);
+                // SAFETY: checked above.
+                let z = unsafe { zigzag(&c) };
+                assert_eq!(z.q, c.zigzag());
+                assert_eq!(z.nonzero, ZigzagBlock::nonzero(&c));
+            }
+        }
+    }
+
+    #[test]
+    fn entropy_coder_writes_what_the_portable_one_does() {
+        if !has_avx512() {
+            eprintln!("no AVX-512 on this CPU: nothing to compare");
+            return;
+        }
+        let codes = CodeSet::annex_k();
+        let mut rng = SplitMix64(12);
+        let (mut portable, mut wide) = (BitWriter::default(), BitWriter::default());
+        let (mut pred_p, mut pred_w) = ([0i16; 3], [0i16; 3]);
+        for density in [0, 1, 4, 16, 48, 64] {
+            for _ in 0..100 {
+                let mcu: Mcu = std::array::from_fn(|_| random_block(&mut rng, density));
+                portable.mcu(&mcu, &mut pred_p, &codes);
+                // SAFETY: checked above.
+                unsafe { code_mcu(&mut wide, &mcu, &mut pred_w, &codes) };
+            }
+        }
+        portable.flush();
+        wide.flush();
+        let (a, b) = (portable.take(), wide.take());
+        assert!(a.len() > 10_000);
+        assert_eq!(a, b);
+    }
+}
