@@ -5,13 +5,13 @@
 #![allow(unsafe_code)] // target-feature code and its intrinsics, run only after detection
 
 use std::arch::x86_64::{
-    __m128i, __m512, _mm256_storeu_si256, _mm512_add_ps, _mm512_cvtepi32_epi16, _mm512_cvtepi32_ps,
-    _mm512_cvtepu8_epi32, _mm512_cvtps_epi32, _mm512_cvtss_f32, _mm512_loadu_ps,
-    _mm512_loadu_si512, _mm512_max_epi32, _mm512_min_epi32, _mm512_mul_ps,
-    _mm512_permutex2var_epi16, _mm512_permutex2var_ps, _mm512_set1_epi32, _mm512_set1_ps,
+    __m128i, __m512, __m512i, _mm512_add_ps, _mm512_cvtepi32_ps, _mm512_cvtepu8_epi32,
+    _mm512_cvtps_epi32, _mm512_cvtss_f32, _mm512_extractf32x4_ps, _mm512_loadu_ps,
+    _mm512_loadu_si512, _mm512_max_epi16, _mm512_min_epi16, _mm512_mul_ps, _mm512_packs_epi32,
+    _mm512_permutex2var_epi16, _mm512_permutex2var_ps, _mm512_set1_epi16, _mm512_set1_ps,
     _mm512_setr_epi32, _mm512_shuffle_f32x4, _mm512_shuffle_ps, _mm512_storeu_si512, _mm512_sub_ps,
-    _mm512_test_epi16_mask, _mm512_test_epi32_mask, _mm512_unpackhi_ps, _mm512_unpacklo_ps,
-    _mm_loadu_si128, _mm_setr_epi8, _mm_shuffle_epi8,
+    _mm512_test_epi16_mask, _mm512_unpackhi_ps, _mm512_unpacklo_ps, _mm_cvtss_f32, _mm_loadu_si128,
+    _mm_setr_epi8, _mm_shuffle_epi8,
 };
 
 use super::{prefetch_ahead, LEVEL_SHIFT_DC};
@@ -163,47 +163,77 @@ unsafe fn transpose(d: &mut Pair) {
     }
 }
 
-/// `Quantizer::quantize` of both blocks: rows regrouped two of one block a register, so
-/// that the reciprocals load as they lie, then rounded and clamped as the AVX2 quantiser
-/// does.
+/// `Quantizer::quantize` of both blocks: each row times its reciprocals (repeated for
+/// the second block), rounded as the AVX2 quantiser rounds; pairs of rows packed to 16
+/// bits (which interleaves them by quarters) and clamped, then each block's four rows a
+/// register put back in order by a two-source permute.
 ///
 /// # Safety
-/// The CPU must support AVX-512F.
+/// The CPU must support AVX-512F and AVX-512BW.
 #[inline]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn quantize(d: &Pair, quant: &Quantizer, a: &mut Coefs, b: &mut Coefs) {
+    let ints: [__m512i; 8] = std::array::from_fn(|r| {
+        // SAFETY: reciprocals 8(r & !1)..+16 are inside the array.
+        let two = unsafe { _mm512_loadu_ps(quant.recip[8 * (r & !1)..].as_ptr()) };
+        // Row r's eight reciprocals in both halves.
+        let recip = if r % 2 == 0 {
+            _mm512_shuffle_f32x4::<0b01_00_01_00>(two, two)
+        } else {
+            _mm512_shuffle_f32x4::<0b11_10_11_10>(two, two)
+        };
+        _mm512_cvtps_epi32(_mm512_mul_ps(d[r], recip))
+    });
     let (lo, hi) = (
-        _mm512_set1_epi32(-(AC_MAX as i32)),
-        _mm512_set1_epi32(AC_MAX as i32),
+        _mm512_set1_epi16(-(AC_MAX as i16)),
+        _mm512_set1_epi16(AC_MAX as i16),
     );
-    for (second, out) in [false, true].into_iter().zip([a, b]) {
-        let mut nonzero = 0u64;
-        let mut dc = 0.0;
-        for k in 0..4 {
-            // Rows 2k and 2k + 1 of one block: quads 0, 1 (first) or 2, 3 (second) of each.
-            let (x, y) = (d[2 * k], d[2 * k + 1]);
-            let rows = if second {
-                _mm512_shuffle_f32x4::<0b11_10_11_10>(x, y)
-            } else {
-                _mm512_shuffle_f32x4::<0b01_00_01_00>(x, y)
-            };
-            if k == 0 {
-                dc = _mm512_cvtss_f32(rows);
-            }
-            // SAFETY: reciprocals 16k..16k + 16 are inside the array.
-            let recip = unsafe { _mm512_loadu_ps(quant.recip[16 * k..].as_ptr()) };
-            let ints = _mm512_cvtps_epi32(_mm512_mul_ps(rows, recip));
-            let ints = _mm512_max_epi32(_mm512_min_epi32(ints, hi), lo);
-            let narrow = _mm512_cvtepi32_epi16(ints);
-            // SAFETY: coefficients 16k..16k + 16 are inside the array.
-            unsafe { _mm256_storeu_si256(out.q[16 * k..].as_mut_ptr().cast(), narrow) };
-            nonzero |= u64::from(_mm512_test_epi32_mask(ints, ints)) << (16 * k);
+    let packed: [__m512i; 4] = std::array::from_fn(|k| {
+        let p = _mm512_packs_epi32(ints[2 * k], ints[2 * k + 1]);
+        _mm512_max_epi16(_mm512_min_epi16(p, hi), lo)
+    });
+    // SAFETY: the index tables hold 32 words each.
+    let (first, second) = unsafe {
+        (
+            _mm512_loadu_si512(UNPACK_ROWS.as_ptr().cast()),
+            _mm512_loadu_si512(UNPACK_ROWS[32..].as_ptr().cast()),
+        )
+    };
+    let dc = [
+        _mm512_cvtss_f32(d[0]),
+        _mm_cvtss_f32(_mm512_extractf32x4_ps::<2>(d[0])),
+    ];
+    for ((out, index), dc) in [a, b].into_iter().zip([first, second]).zip(dc) {
+        let top = _mm512_permutex2var_epi16(packed[0], index, packed[1]);
+        let bottom = _mm512_permutex2var_epi16(packed[2], index, packed[3]);
+        // SAFETY: each store writes 32 of the 64 coefficients.
+        unsafe {
+            _mm512_storeu_si512(out.q.as_mut_ptr().cast(), top);
+            _mm512_storeu_si512(out.q[32..].as_mut_ptr().cast(), bottom);
         }
+        let nonzero = u64::from(_mm512_test_epi16_mask(top, top))
+            | u64::from(_mm512_test_epi16_mask(bottom, bottom)) << 32;
         let dc = quantize_dc(dc - LEVEL_SHIFT_DC, quant.recip[0]);
         out.q[0] = dc;
         out.nonzero = (nonzero & !1) | u64::from(dc != 0);
     }
 }
+
+/// Where [`quantize`]'s packed pairs of rows keep coefficient `8 row + column` of the
+/// first block (rows 0-3 from the first two registers, 4-7 likewise from the last two),
+/// then of the second: row 2k + p of the first block lies in register k, its columns
+/// 0-3 at words 4p.., 4-7 at words 8 + 4p..; the second block's sixteen words later.
+static UNPACK_ROWS: [i16; 64] = {
+    let mut t = [0i16; 64];
+    let mut i = 0;
+    while i < 64 {
+        let (block, row, col) = (i / 32, (i % 32) / 8, i % 8);
+        let word = 16 * block + 4 * (row % 2) + if col < 4 { col } else { 8 + col - 4 };
+        t[i] = (32 * (row / 2) + word) as i16;
+        i += 1;
+    }
+    t
+};
 
 /// [`ZIGZAG_T`] as 16-bit permute indices.
 static ZIGZAG_T16: [i16; 64] = {
