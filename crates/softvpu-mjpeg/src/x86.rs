@@ -1,5 +1,5 @@
 //! x86-64 code, run only after detection: the row coder and entropy coder compiled a
-//! second time with AVX2, BMI1/2 and LZCNT enabled (and again with AVX-512F, for
+//! second time with AVX2, BMI1/2 and LZCNT enabled (and again with AVX-512F/BW, for
 //! [`avx512`]'s transform of two blocks at once), and an AVX2 MCU transform that
 //! computes exactly the coefficients the portable
 //! [`transform_block`](crate::dct::transform_block) computes: the same IEEE float
@@ -28,7 +28,7 @@ mod avx512;
 /// [`AC_MAX`] as a 16-bit lane.
 const AC_MAX_I16: i16 = AC_MAX as i16;
 
-/// Proof that this CPU runs AVX2, BMI1, BMI2 and LZCNT (and whether AVX-512F too, when
+/// Proof that this CPU runs AVX2, BMI1, BMI2 and LZCNT (and whether AVX-512F/BW too, when
 /// allowed): only [`Avx2::detect`] makes one.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Avx2 {
@@ -62,7 +62,7 @@ impl Avx2 {
         recon: Option<&mut ReconBand<'_>>,
     ) {
         if self.avx512 {
-            // SAFETY: `avx512` is set only when AVX-512F was detected (with the rest).
+            // SAFETY: `avx512` is set only when AVX-512F and BW were detected (with the rest).
             return unsafe { code_rows_avx512(Avx512(()), coder, rows, w, out, recon) };
         }
         // SAFETY: `self` exists only when the features were detected.
@@ -70,15 +70,15 @@ impl Avx2 {
     }
 }
 
-/// Kernels for a CPU with AVX-512F besides the rest: the two-block transform, and the
-/// AVX2 entropy coder (wider vectors do not help its serial chain).
+/// Kernels for a CPU with AVX-512F and AVX-512BW besides the rest: the two-block
+/// transform, and the entropy coder fed blocks already in zigzag order.
 #[derive(Clone, Copy, Debug)]
 struct Avx512(());
 
 impl Kernels for Avx512 {
     #[inline(always)]
     fn transform(self, src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut Mcu) {
-        // SAFETY: `self` exists only when AVX-512F was detected.
+        // SAFETY: `self` exists only when AVX-512F and AVX-512BW were detected.
         unsafe { avx512::transform_mcu(src, quant, out) }
     }
 
@@ -90,7 +90,7 @@ impl Kernels for Avx512 {
 }
 
 /// # Safety
-/// The CPU must support AVX-512F, AVX2, BMI1, BMI2 and LZCNT.
+/// The CPU must support AVX-512F, AVX-512BW, AVX2, BMI1, BMI2 and LZCNT.
 #[target_feature(enable = "avx512f,avx512bw,avx2,bmi1,bmi2,lzcnt")]
 unsafe fn code_rows_avx512(
     cpu: Avx512,

@@ -1,7 +1,9 @@
-//! The MCU transform in AVX-512: two blocks side by side in each register (the two
-//! upper luma blocks, the two lower, then Cb and Cr), so each instruction does the work
-//! of two of the AVX2 transform's. The same IEEE float operations in the same order as
-//! [`transform_block`](crate::dct::transform_block), so the coefficients are the same.
+//! AVX-512 (F and BW) kernels. The MCU transform: two blocks side by side in each
+//! register (the two upper luma blocks, the two lower, then Cb and Cr), so each
+//! instruction does the work of two of the AVX2 transform's; the same IEEE float
+//! operations in the same order as [`transform_block`](crate::dct::transform_block), so
+//! the coefficients are the same. The entropy coder's input: each block put in zigzag
+//! order, with its nonzero mask, by vector permutes and compares.
 #![allow(unsafe_code)] // target-feature code and its intrinsics, run only after detection
 
 use std::arch::x86_64::{
@@ -28,8 +30,8 @@ type Pair = [__m512; 8];
 /// Level-shifts, transforms and quantises the six blocks of an MCU, two at a time.
 ///
 /// # Safety
-/// The CPU must support AVX-512F (and AVX2, which it implies).
-#[target_feature(enable = "avx512f")]
+/// The CPU must support AVX-512F and AVX-512BW (and AVX2, which they imply).
+#[target_feature(enable = "avx512f,avx512bw")]
 pub(super) unsafe fn transform_mcu(src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut Mcu) {
     let ((y, ys), (uv, uvs)) = (src.y_rows(), src.uv_rows());
     prefetch_ahead(y, ys, 16);
@@ -51,10 +53,10 @@ pub(super) unsafe fn transform_mcu(src: &McuSamples<'_>, quant: [&Quantizer; 2],
 /// (see `super::widen`).
 ///
 /// # Safety
-/// The CPU must support AVX-512F; `y` and `stride` come from [`McuSamples::y_rows`] and
-/// `at` is 0 or 8 rows.
+/// The CPU must support AVX-512F and AVX-512BW; `y` and `stride` come from
+/// [`McuSamples::y_rows`] and `at` is 0 or 8 rows.
 #[inline]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn load_luma(y: &[u8], at: usize, stride: usize) -> Pair {
     std::array::from_fn(|r| {
         // SAFETY: McuSamples holds 16 rows of 16 bytes at multiples of `stride`.
@@ -67,9 +69,10 @@ unsafe fn load_luma(y: &[u8], at: usize, stride: usize) -> Pair {
 /// even bytes before its odd ones.
 ///
 /// # Safety
-/// The CPU must support AVX-512F; `uv` and `stride` come from [`McuSamples::uv_rows`].
+/// The CPU must support AVX-512F and AVX-512BW; `uv` and `stride` come from
+/// [`McuSamples::uv_rows`].
 #[inline]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn load_chroma(uv: &[u8], stride: usize) -> Pair {
     let split = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
     std::array::from_fn(|r| {
@@ -80,9 +83,9 @@ unsafe fn load_chroma(uv: &[u8], stride: usize) -> Pair {
 }
 
 /// # Safety
-/// The CPU must support AVX-512F.
+/// The CPU must support AVX-512F and AVX-512BW.
 #[inline]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn transform_pair(mut d: Pair, quant: &Quantizer, a: &mut Coefs, b: &mut Coefs) {
     aan_columns(&mut d);
     transpose(&mut d);
@@ -93,9 +96,9 @@ unsafe fn transform_pair(mut d: Pair, quant: &Quantizer, a: &mut Coefs, b: &mut 
 /// `dct::aan_columns` on both blocks, the same operations in the same order.
 ///
 /// # Safety
-/// The CPU must support AVX-512F.
+/// The CPU must support AVX-512F and AVX-512BW.
 #[inline]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn aan_columns(d: &mut Pair) {
     let (add, sub, mul) = (_mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps);
     let k = _mm512_set1_ps;
@@ -132,9 +135,9 @@ unsafe fn aan_columns(d: &mut Pair) {
 /// half by a two-source permute.
 ///
 /// # Safety
-/// The CPU must support AVX-512F.
+/// The CPU must support AVX-512F and AVX-512BW.
 #[inline]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn transpose(d: &mut Pair) {
     let a: Pair = std::array::from_fn(|i| {
         let (x, y) = (d[i & !1], d[i | 1]);
