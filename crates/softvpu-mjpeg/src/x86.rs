@@ -23,6 +23,42 @@ use crate::encoder::{Kernels, ReconBand, RowCoder};
 use crate::huffman::{BitWriter, CodeSet, Mcu};
 use crate::samples::McuSamples;
 
+/// `dct::aan_columns` on eight registers of floats, one row a register, with the vector
+/// width's add, subtract, multiply and splat: the same operations in the same order.
+/// Expanded inside each kernel, so that its intrinsics inline there.
+macro_rules! aan_columns {
+    ($d:expr, $add:ident, $sub:ident, $mul:ident, $splat:ident) => {{
+        let d = $d;
+        let (add, sub, mul, k) = ($add, $sub, $mul, $splat);
+        let (t0, t7) = (add(d[0], d[7]), sub(d[0], d[7]));
+        let (t1, t6) = (add(d[1], d[6]), sub(d[1], d[6]));
+        let (t2, t5) = (add(d[2], d[5]), sub(d[2], d[5]));
+        let (t3, t4) = (add(d[3], d[4]), sub(d[3], d[4]));
+
+        let (t10, t13) = (add(t0, t3), sub(t0, t3));
+        let (t11, t12) = (add(t1, t2), sub(t1, t2));
+        d[0] = add(t10, t11);
+        d[4] = sub(t10, t11);
+        let z1 = mul(add(t12, t13), k(C4));
+        d[2] = add(t13, z1);
+        d[6] = sub(t13, z1);
+
+        let o10 = add(t4, t5);
+        let o11 = add(t5, t6);
+        let o12 = add(t6, t7);
+        let z5 = mul(sub(o10, o12), k(C6));
+        let z2 = add(mul(o10, k(C2_MINUS_C6)), z5);
+        let z4 = add(mul(o12, k(C2_PLUS_C6)), z5);
+        let z3 = mul(o11, k(C4));
+        let z11 = add(t7, z3);
+        let z13 = sub(t7, z3);
+        d[5] = add(z13, z2);
+        d[3] = sub(z13, z2);
+        d[1] = add(z11, z4);
+        d[7] = sub(z11, z4);
+    }};
+}
+
 mod avx512;
 
 /// [`AC_MAX`] as a 16-bit lane.
@@ -256,34 +292,13 @@ unsafe fn transform_block(mut d: Block, quant: &Quantizer, out: &mut Coefs) {
 #[inline]
 #[target_feature(enable = "avx2")]
 unsafe fn aan_columns(d: &mut Block) {
-    let (add, sub, mul) = (_mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps);
-    let k = _mm256_set1_ps;
-    let (t0, t7) = (add(d[0], d[7]), sub(d[0], d[7]));
-    let (t1, t6) = (add(d[1], d[6]), sub(d[1], d[6]));
-    let (t2, t5) = (add(d[2], d[5]), sub(d[2], d[5]));
-    let (t3, t4) = (add(d[3], d[4]), sub(d[3], d[4]));
-
-    let (t10, t13) = (add(t0, t3), sub(t0, t3));
-    let (t11, t12) = (add(t1, t2), sub(t1, t2));
-    d[0] = add(t10, t11);
-    d[4] = sub(t10, t11);
-    let z1 = mul(add(t12, t13), k(C4));
-    d[2] = add(t13, z1);
-    d[6] = sub(t13, z1);
-
-    let o10 = add(t4, t5);
-    let o11 = add(t5, t6);
-    let o12 = add(t6, t7);
-    let z5 = mul(sub(o10, o12), k(C6));
-    let z2 = add(mul(o10, k(C2_MINUS_C6)), z5);
-    let z4 = add(mul(o12, k(C2_PLUS_C6)), z5);
-    let z3 = mul(o11, k(C4));
-    let z11 = add(t7, z3);
-    let z13 = sub(t7, z3);
-    d[5] = add(z13, z2);
-    d[3] = sub(z13, z2);
-    d[1] = add(z11, z4);
-    d[7] = sub(z11, z4);
+    aan_columns!(
+        d,
+        _mm256_add_ps,
+        _mm256_sub_ps,
+        _mm256_mul_ps,
+        _mm256_set1_ps
+    );
 }
 
 /// 8x8 transpose: pairs, then quads within 128-bit lanes, then the lanes.

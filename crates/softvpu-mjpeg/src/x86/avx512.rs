@@ -100,34 +100,13 @@ unsafe fn transform_pair(mut d: Pair, quant: &Quantizer, a: &mut Coefs, b: &mut 
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn aan_columns(d: &mut Pair) {
-    let (add, sub, mul) = (_mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps);
-    let k = _mm512_set1_ps;
-    let (t0, t7) = (add(d[0], d[7]), sub(d[0], d[7]));
-    let (t1, t6) = (add(d[1], d[6]), sub(d[1], d[6]));
-    let (t2, t5) = (add(d[2], d[5]), sub(d[2], d[5]));
-    let (t3, t4) = (add(d[3], d[4]), sub(d[3], d[4]));
-
-    let (t10, t13) = (add(t0, t3), sub(t0, t3));
-    let (t11, t12) = (add(t1, t2), sub(t1, t2));
-    d[0] = add(t10, t11);
-    d[4] = sub(t10, t11);
-    let z1 = mul(add(t12, t13), k(C4));
-    d[2] = add(t13, z1);
-    d[6] = sub(t13, z1);
-
-    let o10 = add(t4, t5);
-    let o11 = add(t5, t6);
-    let o12 = add(t6, t7);
-    let z5 = mul(sub(o10, o12), k(C6));
-    let z2 = add(mul(o10, k(C2_MINUS_C6)), z5);
-    let z4 = add(mul(o12, k(C2_PLUS_C6)), z5);
-    let z3 = mul(o11, k(C4));
-    let z11 = add(t7, z3);
-    let z13 = sub(t7, z3);
-    d[5] = add(z13, z2);
-    d[3] = sub(z13, z2);
-    d[1] = add(z11, z4);
-    d[7] = sub(z11, z4);
+    aan_columns!(
+        d,
+        _mm512_add_ps,
+        _mm512_sub_ps,
+        _mm512_mul_ps,
+        _mm512_set1_ps
+    );
 }
 
 /// Both blocks' 8x8 transposes: the AVX2 transpose's pairs and quads (within 128-bit
