@@ -277,8 +277,10 @@ impl CtuSearch<'_> {
         // Skip with the merge candidate, then the chosen motion with its residual.
         let skip = inter_cu(x, y, log2, merge_mv, MotionCode::Merge(idx as u8), true);
         self.predict_inter(s, reference.pic, x, y, log2, merge_mv);
-        let (skip_cost, ..) = self.finish_inter(s, skip, depth, false);
+        let (skip_cost, skip, _) = self.finish_inter(s, skip, depth, false);
         if mv != merge_mv {
+            // The merge prediction is kept, for the skip to be reconstructed again.
+            s.inter.swap_kept();
             self.predict_inter(s, reference.pic, x, y, log2, mv);
         }
         let coded = inter_cu(x, y, log2, mv, motion, false);
@@ -286,9 +288,10 @@ impl CtuSearch<'_> {
         // (Coded without residual, the merge candidate's CU is that skip already.)
         if skip_cost <= best_cost && best != skip {
             if mv != merge_mv {
-                self.predict_inter(s, reference.pic, x, y, log2, merge_mv);
+                s.inter.swap_kept();
             }
-            (best_cost, best) = (skip_cost, self.finish_inter(s, skip, depth, false).1);
+            self.reconstruct_inter(s, skip, depth, false);
+            (best_cost, best) = (skip_cost, skip);
         }
 
         // A CU planned as intra (estimated from the source) is coded both ways.

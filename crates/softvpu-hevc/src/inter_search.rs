@@ -26,6 +26,9 @@ const MAX_SEARCH_STEPS: usize = 48;
 pub(crate) struct InterScratch {
     luma: Vec<u8>,
     chroma: [Vec<u8>; 2],
+    /// A second prediction, kept while another is tried (see [`InterScratch::swap_kept`]).
+    kept_luma: Vec<u8>,
+    kept_chroma: [Vec<u8>; 2],
     window: Vec<u8>,
     interp: Interpolator,
     half: HalfSamples,
@@ -33,11 +36,23 @@ pub(crate) struct InterScratch {
     pub(crate) tiles: TileCache,
 }
 
+impl InterScratch {
+    /// Exchanges the prediction with the kept one (buffers, not samples).
+    pub(crate) fn swap_kept(&mut self) {
+        std::mem::swap(&mut self.luma, &mut self.kept_luma);
+        for (c, kept) in self.chroma.iter_mut().zip(&mut self.kept_chroma) {
+            std::mem::swap(c, kept);
+        }
+    }
+}
+
 impl Default for InterScratch {
     fn default() -> Self {
         Self {
             luma: vec![0; 64 * 64],
             chroma: [vec![0; 32 * 32], vec![0; 32 * 32]],
+            kept_luma: vec![0; 64 * 64],
+            kept_chroma: [vec![0; 32 * 32], vec![0; 32 * 32]],
             window: Vec::with_capacity(72 * 72),
             interp: Interpolator::default(),
             half: HalfSamples::default(),
@@ -258,10 +273,24 @@ impl CtuSearch<'_> {
     pub(crate) fn finish_inter(
         &mut self,
         s: &mut TuScratch,
-        mut cu: Cu,
+        cu: Cu,
         depth: u8,
         residual: bool,
     ) -> (f64, Cu, bool) {
+        let (cu, coded) = self.reconstruct_inter(s, cu, depth, residual);
+        (self.inter_cost(&cu), cu, coded)
+    }
+
+    /// [`CtuSearch::finish_inter`] but for the cost: reconstructs `cu` from the prediction
+    /// in the scratch buffers and marks it; returns the CU as it will be signalled and
+    /// whether it has residual.
+    pub(crate) fn reconstruct_inter(
+        &mut self,
+        s: &mut TuScratch,
+        mut cu: Cu,
+        depth: u8,
+        residual: bool,
+    ) -> (Cu, bool) {
         let (x, y, n) = (cu.x, cu.y, 1usize << cu.log2);
         let tu = n.min(32);
         let log2_tu = tu.trailing_zeros();
@@ -288,7 +317,7 @@ impl CtuSearch<'_> {
             inter.skip = !coded && matches!(inter.motion, MotionCode::Merge(_));
         }
         self.mark_cu(&cu, depth);
-        (self.inter_cost(&cu), cu, coded)
+        (cu, coded)
     }
 
     /// SSE + λ·bits of an inter CU as coded.
