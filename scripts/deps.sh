@@ -23,6 +23,7 @@ install_packages() {
   command -v gcc >/dev/null || missing+=(gcc)
   command -v unzip >/dev/null || missing+=(unzip)
   command -v valgrind >/dev/null || missing+=(valgrind)
+  [ -x /usr/bin/time ] || missing+=(time)
   command -v python3 >/dev/null || missing+=(python3 python3-venv)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
