@@ -3,6 +3,7 @@
 //! needing SSE4.1 may run.
 #![allow(unsafe_code)] // SIMD intrinsics: loads from checked slices, CPU features detected
 
+mod deblock;
 pub(crate) mod dist;
 mod intra;
 mod mc;
@@ -73,6 +74,19 @@ impl Avx2 {
     ) -> [u32; 2] {
         // SAFETY: `self` exists only when AVX2 was detected.
         unsafe { dist::hadamard8x2(a, a_stride, b, b_stride) }
+    }
+
+    /// The luma filter across a horizontal edge for 16 columns from `q0`, four segments
+    /// with their (β, tC) (β = 0: not filtered); see `deblock::luma_pass`.
+    pub(crate) fn deblock_luma_horizontal16(
+        self,
+        data: &mut [u8],
+        stride: usize,
+        q0: usize,
+        segments: [(i32, i32); 4],
+    ) {
+        // SAFETY: `self` exists only when AVX2 was detected.
+        unsafe { deblock::luma_horizontal16(data, stride, q0, segments) }
     }
 
     /// The luma interpolation of a `w` x `h` block (w a multiple of 16) from its window;
