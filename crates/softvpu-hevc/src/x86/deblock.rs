@@ -1,16 +1,19 @@
-//! The luma deblocking filter across a horizontal edge, 16 columns at once: one 16-bit
-//! lane a column, each column being one of the scalar filter's lines (`deblock::
-//! filter_luma`), so the decisions and both filters are lane-wise; a segment's decisions
-//! (taken from its first and fourth lines) reach its four lanes by a byte shuffle.
-//! Equal to the scalar filter; the tests in `deblock` compare them.
+//! The luma deblocking filter, four segments (16 lines) at once: one 16-bit lane a line
+//! (`deblock::filter_luma`'s lines: columns across a horizontal edge, rows across a
+//! vertical one, whose samples are transposed in and out), so the decisions and both
+//! filters are lane-wise; a segment's decisions (taken from its first and fourth lines)
+//! reach its four lanes by a byte shuffle. Equal to the scalar filter; the tests in
+//! `deblock` compare them.
 
 use std::arch::x86_64::{
     __m128i, __m256i, _mm256_abs_epi16, _mm256_add_epi16, _mm256_and_si256, _mm256_andnot_si256,
     _mm256_blendv_epi8, _mm256_castsi256_si128, _mm256_cmpgt_epi16, _mm256_cvtepu8_epi16,
     _mm256_loadu_si256, _mm256_max_epi16, _mm256_min_epi16, _mm256_packus_epi16,
     _mm256_permute4x64_epi64, _mm256_set1_epi16, _mm256_setr_epi8, _mm256_setzero_si256,
-    _mm256_shuffle_epi8, _mm256_slli_epi16, _mm256_srai_epi16, _mm256_sub_epi16, _mm_loadu_si128,
-    _mm_storeu_si128,
+    _mm256_shuffle_epi8, _mm256_slli_epi16, _mm256_srai_epi16, _mm256_sub_epi16, _mm_loadl_epi64,
+    _mm_loadu_si128, _mm_storel_epi64, _mm_storeu_si128, _mm_unpackhi_epi16, _mm_unpackhi_epi32,
+    _mm_unpackhi_epi64, _mm_unpackhi_epi8, _mm_unpacklo_epi16, _mm_unpacklo_epi32,
+    _mm_unpacklo_epi64, _mm_unpacklo_epi8,
 };
 
 /// Filters the luma samples across the horizontal edge whose first q-side row starts at
@@ -47,6 +50,122 @@ pub(super) unsafe fn luma_horizontal16(
             );
         }
     }
+}
+
+/// Filters the luma samples across the vertical edge whose first q-side sample of its
+/// first row is `q0` in `data`, for 16 rows: four 4-row segments, each with its (β, tC),
+/// β = 0 where a segment is not filtered. Rows are `stride` apart.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn luma_vertical16(
+    data: &mut [u8],
+    stride: usize,
+    q0: usize,
+    segments: [(i32, i32); 4],
+) {
+    // One bounds check for the sixteen rows of samples p3..q3.
+    assert!(q0 >= 4 && data.len() >= q0 + 15 * stride + 4);
+    let first = q0 - 4;
+    let lines: [__m128i; 16] = std::array::from_fn(|r| {
+        // SAFETY: row r holds 8 samples at `first + r * stride` (asserted above).
+        unsafe { _mm_loadl_epi64(data.as_ptr().add(first + r * stride).cast::<__m128i>()) }
+    });
+    let columns = transpose_16x8(&lines);
+    let out = filter16(columns.map(|c| _mm256_cvtepu8_epi16(c)), segments);
+    let columns = out.map(|v| {
+        _mm256_castsi256_si128(_mm256_permute4x64_epi64::<0b1000>(_mm256_packus_epi16(
+            v, v,
+        )))
+    });
+    for (r, row) in transpose_8x16(&columns).iter().enumerate() {
+        // SAFETY: row r holds 8 samples at `first + r * stride` (asserted above).
+        unsafe {
+            _mm_storel_epi64(
+                data.as_mut_ptr().add(first + r * stride).cast::<__m128i>(),
+                *row,
+            )
+        };
+    }
+}
+
+/// Sixteen rows of 8 bytes (the low halves of `rows`) as eight columns of 16 bytes.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn transpose_16x8(rows: &[__m128i; 16]) -> [__m128i; 8] {
+    // Pairs of rows byte by byte, then words (four rows), then double words (eight).
+    let pairs: [__m128i; 8] =
+        std::array::from_fn(|i| _mm_unpacklo_epi8(rows[2 * i], rows[2 * i + 1]));
+    let quads: [__m128i; 8] = std::array::from_fn(|i| {
+        let (a, b) = (pairs[2 * (i / 2)], pairs[2 * (i / 2) + 1]);
+        if i % 2 == 0 {
+            _mm_unpacklo_epi16(a, b) // columns 0-3 of four rows
+        } else {
+            _mm_unpackhi_epi16(a, b) // columns 4-7
+        }
+    });
+    // quads[2g + h]: columns 4h..4h + 4 of rows 4g..4g + 4, a column a double word.
+    let eights: [__m128i; 8] = std::array::from_fn(|i| {
+        let (block, half, hi) = (i / 4, (i / 2) % 2, i % 2);
+        let (a, b) = (quads[4 * block + half], quads[4 * block + 2 + half]);
+        if hi == 0 {
+            _mm_unpacklo_epi32(a, b)
+        } else {
+            _mm_unpackhi_epi32(a, b)
+        }
+    });
+    // eights[4 block + 2 half + hi] holds columns 4 half + 2 hi and + 1 of rows
+    // 8 block..8 block + 8.
+    std::array::from_fn(|c| {
+        let (half, hi, second) = (c / 4, (c / 2) % 2, c % 2);
+        let (top, bottom) = (eights[2 * half + hi], eights[4 + 2 * half + hi]);
+        if second == 0 {
+            _mm_unpacklo_epi64(top, bottom)
+        } else {
+            _mm_unpackhi_epi64(top, bottom)
+        }
+    })
+}
+
+/// Eight columns of 16 bytes as sixteen rows of 8 bytes (in the low halves).
+#[inline]
+#[target_feature(enable = "avx2")]
+fn transpose_8x16(columns: &[__m128i; 8]) -> [__m128i; 16] {
+    // Pairs of columns byte by byte (rows 0-7, then 8-15), words (four columns), double
+    // words (eight columns: two rows a register).
+    let pairs: [__m128i; 8] = std::array::from_fn(|i| {
+        let (a, b) = (columns[2 * (i / 2)], columns[2 * (i / 2) + 1]);
+        if i % 2 == 0 {
+            _mm_unpacklo_epi8(a, b)
+        } else {
+            _mm_unpackhi_epi8(a, b)
+        }
+    });
+    // pairs[2p + h]: columns 2p, 2p + 1 of rows 8h..8h + 8.
+    let quads: [__m128i; 8] = std::array::from_fn(|i| {
+        let (h, group, hi) = (i / 4, (i / 2) % 2, i % 2);
+        let (a, b) = (pairs[4 * group + h], pairs[4 * group + 2 + h]);
+        if hi == 0 {
+            _mm_unpacklo_epi16(a, b)
+        } else {
+            _mm_unpackhi_epi16(a, b)
+        }
+    });
+    // quads[4h + 2 group + hi]: columns 4 group..+4 of rows 8h + 4hi..+4.
+    let mut rows = [quads[0]; 16];
+    for h in 0..2 {
+        for hi in 0..2 {
+            let (a, b) = (quads[4 * h + hi], quads[4 * h + 2 + hi]);
+            let base = 8 * h + 4 * hi;
+            let (lo, up) = (_mm_unpacklo_epi32(a, b), _mm_unpackhi_epi32(a, b));
+            rows[base] = lo;
+            rows[base + 1] = _mm_unpackhi_epi64(lo, lo);
+            rows[base + 2] = up;
+            rows[base + 3] = _mm_unpackhi_epi64(up, up);
+        }
+    }
+    rows
 }
 
 /// The segments' β and tC, each in its segment's four lanes.

@@ -89,6 +89,19 @@ impl Avx2 {
         unsafe { deblock::luma_horizontal16(data, stride, q0, segments) }
     }
 
+    /// The luma filter across a vertical edge for 16 rows from `q0`, four segments with
+    /// their (β, tC) (β = 0: not filtered); see `deblock::luma_pass`.
+    pub(crate) fn deblock_luma_vertical16(
+        self,
+        data: &mut [u8],
+        stride: usize,
+        q0: usize,
+        segments: [(i32, i32); 4],
+    ) {
+        // SAFETY: `self` exists only when AVX2 was detected.
+        unsafe { deblock::luma_vertical16(data, stride, q0, segments) }
+    }
+
     /// The luma interpolation of a `w` x `h` block (w a multiple of 16) from its window;
     /// see `mc::luma16`.
     pub(crate) fn luma_filter16(
