@@ -10,8 +10,9 @@ pub enum Isa {
     Scalar,
     /// SSE2 SAD; SSE4.1 Hadamard and luma interpolation.
     X86Sse41,
-    /// The SSE4.1 kernels; AVX2 Hadamard (two 8x8 tiles at once) and luma interpolation
-    /// (16 samples at once); the transforms and quantiser compiled for AVX2.
+    /// The SSE4.1 kernels; AVX2 Hadamard (two 8x8 tiles at once), luma interpolation
+    /// (16 samples at once) and luma deblocking (16 lines at once); the transforms and
+    /// quantiser compiled for AVX2.
     X86Avx2,
 }
 
