@@ -81,21 +81,18 @@ pub enum Node {
     Leaf(Cu),
 }
 
-/// What later blocks need to know about a 4x4 luma block.
+/// What later blocks need to know about a 4x4 luma block, in eight bytes: marking a CU's
+/// blocks is then a run of whole-register stores (three `bool`s made it ten bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockInfo {
     /// Coding-quadtree depth of the CU covering the block.
     pub depth: u8,
     /// Luma intra mode (DC for blocks that are not intra).
     pub luma_mode: u8,
-    pub intra: bool,
-    /// cu_skip_flag of the CU.
-    pub skip: bool,
+    /// [`BlockInfo::INTRA`], [`BlockInfo::SKIP`] and [`BlockInfo::CBF`].
+    flags: u8,
     /// Motion vector of inter blocks (zero for intra ones).
     pub mv: Mv,
-    /// The luma transform block holding this block has non-zero levels (set once the CTU is
-    /// decided, for deblocking).
-    pub cbf: bool,
 }
 
 impl Default for BlockInfo {
@@ -105,14 +102,16 @@ impl Default for BlockInfo {
 }
 
 impl BlockInfo {
+    const INTRA: u8 = 1;
+    const SKIP: u8 = 2;
+    const CBF: u8 = 4;
+
     pub fn intra(depth: u8, luma_mode: u8) -> Self {
         Self {
             depth,
             luma_mode,
-            intra: true,
-            skip: false,
+            flags: Self::INTRA,
             mv: Mv::ZERO,
-            cbf: false,
         }
     }
 
@@ -120,11 +119,32 @@ impl BlockInfo {
         Self {
             depth,
             luma_mode: MODE_DC,
-            intra: false,
-            skip,
+            flags: if skip { Self::SKIP } else { 0 },
             mv,
-            cbf: false,
         }
+    }
+
+    /// The block is in an intra CU.
+    #[inline]
+    pub fn is_intra(&self) -> bool {
+        self.flags & Self::INTRA != 0
+    }
+
+    /// cu_skip_flag of the CU.
+    #[inline]
+    pub fn is_skip(&self) -> bool {
+        self.flags & Self::SKIP != 0
+    }
+
+    /// The luma transform block holding this block has non-zero levels (set once the CTU
+    /// is decided, for deblocking).
+    #[inline]
+    pub fn has_cbf(&self) -> bool {
+        self.flags & Self::CBF != 0
+    }
+
+    fn set_cbf(&mut self, cbf: bool) {
+        self.flags = (self.flags & !Self::CBF) | if cbf { Self::CBF } else { 0 };
     }
 }
 
@@ -165,7 +185,7 @@ impl BlockMap {
             let s = row * self.w4 + (x >> 2);
             self.info[s..s + (size >> 2)]
                 .iter_mut()
-                .for_each(|b| b.cbf = cbf);
+                .for_each(|b| b.set_cbf(cbf));
         }
     }
 

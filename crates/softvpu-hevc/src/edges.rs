@@ -74,9 +74,9 @@ pub(crate) fn mark_edges(
 /// transform-block edge (8.7.2.4), with one reference picture.
 fn strength(map: &BlockMap, p: (usize, usize), q: (usize, usize)) -> u8 {
     let (a, b) = (map.get(p.0, p.1), map.get(q.0, q.1));
-    if a.intra || b.intra {
+    if a.is_intra() || b.is_intra() {
         2
-    } else if a.cbf || b.cbf {
+    } else if a.has_cbf() || b.has_cbf() {
         1
     } else {
         let far = |u: i16, v: i16| (i32::from(u) - i32::from(v)).abs() >= 4;

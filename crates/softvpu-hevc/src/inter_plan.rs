@@ -189,7 +189,7 @@ impl CtuSearch<'_> {
         let mut mv = merge_mv;
         if log2 >= SEARCH_MIN_LOG2 {
             let colocated = reference.map.get(x, y);
-            let seed = (!colocated.intra).then_some(colocated.mv);
+            let seed = (!colocated.is_intra()).then_some(colocated.mv);
             mv = self.integer_search(s, reference.pic, x, y, log2, &amvp, merge, seed);
             if mv != merge_mv {
                 // One more bin than merge (merge_flag 0) besides the vector difference.

@@ -129,7 +129,7 @@ impl CtuSearch<'_> {
         // when its SATD cost beats the merge candidate's: one full coding per alternative
         // that can win, not per alternative tried.
         let colocated = reference.map.get(x, y);
-        let seed = (!colocated.intra).then_some(colocated.mv);
+        let seed = (!colocated.is_intra()).then_some(colocated.mv);
         let (mv, search_cost) =
             self.motion_search(s, reference.pic, x, y, log2, &amvp, merge, seed);
         if mv != merge_mv && search_cost < merge_cost {

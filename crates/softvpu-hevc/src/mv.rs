@@ -44,7 +44,7 @@ fn neighbour(
         return None;
     }
     let info = map.get(nx, ny);
-    (!info.intra).then_some(info.mv)
+    (!info.is_intra()).then_some(info.mv)
 }
 
 /// The five spatial neighbours of a prediction block, named as in the specification.

@@ -160,7 +160,7 @@ impl CtuSyntax<'_> {
     ) {
         let avail = self.layout.avail;
         let skipped = |nx: isize, ny: isize| {
-            avail.available(x, y, nx, ny) && self.map.get(nx as usize, ny as usize).skip
+            avail.available(x, y, nx, ny) && self.map.get(nx as usize, ny as usize).is_skip()
         };
         let inc = usize::from(skipped(x as isize - 1, y as isize))
             + usize::from(skipped(x as isize, y as isize - 1));
@@ -264,7 +264,7 @@ pub fn mpm_candidates(map: &BlockMap, layout: &PictureLayout<'_>, x: usize, y: u
             return MODE_DC;
         }
         let info = map.get(nx as usize, ny as usize);
-        if info.intra {
+        if info.is_intra() {
             info.luma_mode
         } else {
             MODE_DC
