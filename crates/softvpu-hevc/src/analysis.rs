@@ -85,6 +85,8 @@ pub struct Lambda {
     pub satd: f64,
     /// Chroma SSE weight, making chroma errors comparable at its own QP.
     pub chroma_weight: f64,
+    /// The quantiser step at `qp`, in sample units (2^((qp - 4) / 6)).
+    pub qstep: f64,
 }
 
 impl Lambda {
@@ -97,6 +99,7 @@ impl Lambda {
             sse,
             satd: sse.sqrt(),
             chroma_weight: 2f64.powf(f64::from(qp - qp_chroma) / 3.0),
+            qstep: 2f64.powf(f64::from(qp - 4) / 6.0),
         }
     }
 }

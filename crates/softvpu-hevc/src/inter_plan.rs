@@ -228,8 +228,7 @@ impl CtuSearch<'_> {
 
     /// `k` quantiser steps per sample of a block, as a SATD cost.
     fn per_sample(&self, log2: u32, k: f64) -> f64 {
-        let qstep = 2f64.powf(f64::from(self.lambda.qp - 4) / 6.0);
-        k * qstep * (1u64 << (2 * log2)) as f64
+        k * self.lambda.qstep * (1u64 << (2 * log2)) as f64
     }
 
     /// SATD cost of the best of four intra predictions made from the source picture (the
