@@ -272,7 +272,7 @@ fn luma_pass(
             if dir == Dir::Vertical && y + 16 <= end {
                 for x in (x_first..w).step_by(x_step) {
                     luma_four(plane, edges, params, (dir, x, y), |plane, q0, segments| {
-                        cpu.deblock_luma_vertical16(&mut plane.data, plane.stride, q0, segments)
+                        cpu.deblock_luma16(true, &mut plane.data, plane.stride, q0, segments)
                     });
                 }
                 rows.nth(2); // the other three segments' rows
@@ -281,7 +281,7 @@ fn luma_pass(
             let mut x = x_first;
             while dir == Dir::Horizontal && x + 16 <= w {
                 luma_four(plane, edges, params, (dir, x, y), |plane, q0, segments| {
-                    cpu.deblock_luma_horizontal16(&mut plane.data, plane.stride, q0, segments)
+                    cpu.deblock_luma16(false, &mut plane.data, plane.stride, q0, segments)
                 });
                 x += 16;
             }

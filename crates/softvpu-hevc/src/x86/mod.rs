@@ -76,30 +76,25 @@ impl Avx2 {
         unsafe { dist::hadamard8x2(a, a_stride, b, b_stride) }
     }
 
-    /// The luma filter across a horizontal edge for 16 columns from `q0`, four segments
-    /// with their (β, tC) (β = 0: not filtered); see `deblock::luma_pass`.
-    pub(crate) fn deblock_luma_horizontal16(
+    /// The luma filter across an edge for four segments from `q0` (16 rows of a vertical
+    /// edge, 16 columns of a horizontal one), each with its (β, tC) (β = 0: not
+    /// filtered); see `deblock::luma_pass`.
+    pub(crate) fn deblock_luma16(
         self,
+        vertical: bool,
         data: &mut [u8],
         stride: usize,
         q0: usize,
         segments: [(i32, i32); 4],
     ) {
         // SAFETY: `self` exists only when AVX2 was detected.
-        unsafe { deblock::luma_horizontal16(data, stride, q0, segments) }
-    }
-
-    /// The luma filter across a vertical edge for 16 rows from `q0`, four segments with
-    /// their (β, tC) (β = 0: not filtered); see `deblock::luma_pass`.
-    pub(crate) fn deblock_luma_vertical16(
-        self,
-        data: &mut [u8],
-        stride: usize,
-        q0: usize,
-        segments: [(i32, i32); 4],
-    ) {
-        // SAFETY: `self` exists only when AVX2 was detected.
-        unsafe { deblock::luma_vertical16(data, stride, q0, segments) }
+        unsafe {
+            if vertical {
+                deblock::luma_vertical16(data, stride, q0, segments);
+            } else {
+                deblock::luma_horizontal16(data, stride, q0, segments);
+            }
+        }
     }
 
     /// The luma interpolation of a `w` x `h` block (w a multiple of 16) from its window;
