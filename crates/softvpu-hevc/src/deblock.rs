@@ -264,63 +264,69 @@ fn luma_pass(
         Dir::Vertical => (8, 8, 4),
         Dir::Horizontal => (0, 4, 8),
     };
-    #[cfg(target_arch = "x86_64")]
-    if let (Some(cpu), true) = (crate::cpu::avx2(), simd) {
-        let end = ys.end;
-        let mut rows = grid(ys, y_step, dir);
-        while let Some(y) = rows.next() {
-            if dir == Dir::Vertical && y + 16 <= end {
-                for x in (x_first..w).step_by(x_step) {
-                    luma_four(plane, edges, params, (dir, x, y), |plane, q0, segments| {
-                        cpu.deblock_luma16(true, &mut plane.data, plane.stride, q0, segments)
-                    });
-                }
-                rows.nth(2); // the other three segments' rows
-                continue;
-            }
-            let mut x = x_first;
-            while dir == Dir::Horizontal && x + 16 <= w {
-                luma_four(plane, edges, params, (dir, x, y), |plane, q0, segments| {
-                    cpu.deblock_luma16(false, &mut plane.data, plane.stride, q0, segments)
-                });
-                x += 16;
-            }
-            for x in (x..w).step_by(x_step) {
-                luma_segment(plane, edges, params, dir, x, y);
-            }
-        }
-        return;
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = simd;
-    for y in grid(ys, y_step, dir) {
-        for x in (x_first..w).step_by(x_step) {
+    let end = ys.end;
+    let mut rows = grid(ys, y_step, dir);
+    while let Some(y) = rows.next() {
+        let Some(x_rest) = luma_fours(plane, edges, params, (dir, x_first, y, end), simd) else {
+            rows.nth(2); // the rows of the other three segments, filtered too
+            continue;
+        };
+        for x in (x_rest..w).step_by(x_step) {
             luma_segment(plane, edges, params, dir, x, y);
         }
     }
 }
 
-/// Filters the four segments from (`x`, `y`) along the edge (16 columns of a horizontal
-/// edge, 16 rows of a vertical one) with `kernel`, unless none is filtered.
-#[cfg(target_arch = "x86_64")]
-fn luma_four(
+/// The x86 kernel's part of the edges of `dir` from (`x_first`, `y`): four segments at a
+/// time, 16 columns of a horizontal edge (returns where the columns it left start) or, when
+/// a band's rows `y..y + 16` are all below `end`, 16 rows of every vertical edge (returns
+/// `None`: nothing is left of those rows). Without the kernel, leaves everything.
+#[inline]
+fn luma_fours(
     plane: &mut Plane,
     edges: &EdgeStrengths,
     params: &DeblockParams,
-    (dir, x, y): (Dir, usize, usize),
-    kernel: impl FnOnce(&mut Plane, usize, [(i32, i32); 4]),
-) {
-    let segments: [(i32, i32); 4] = std::array::from_fn(|s| {
-        let (sx, sy) = match dir {
-            Dir::Horizontal => (x + 4 * s, y),
-            Dir::Vertical => (x, y + 4 * s),
+    (dir, x_first, y, end): (Dir, usize, usize, usize),
+    simd: bool,
+) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(cpu) = crate::cpu::avx2().filter(|_| simd) {
+        let w = edges.width;
+        let mut four = |x: usize| {
+            let segments: [(i32, i32); 4] = std::array::from_fn(|s| {
+                let (sx, sy) = match dir {
+                    Dir::Horizontal => (x + 4 * s, y),
+                    Dir::Vertical => (x, y + 4 * s),
+                };
+                luma_thresholds(edges, params, dir, sx, sy).unwrap_or((0, 0))
+            });
+            if segments.iter().any(|&(beta, _)| beta != 0) {
+                let (q0, vertical) = (y * plane.stride + x, dir == Dir::Vertical);
+                cpu.deblock_luma16(vertical, &mut plane.data, plane.stride, q0, segments);
+            }
         };
-        luma_thresholds(edges, params, dir, sx, sy).unwrap_or((0, 0))
-    });
-    if segments.iter().any(|&(beta, _)| beta != 0) {
-        let q0 = y * plane.stride + x;
-        kernel(plane, q0, segments);
+        return match dir {
+            Dir::Vertical if y + 16 <= end => {
+                let mut x = x_first;
+                while x < w {
+                    four(x);
+                    x += 8;
+                }
+                None
+            }
+            Dir::Vertical => Some(x_first),
+            Dir::Horizontal => {
+                let mut x = x_first;
+                while x + 16 <= w {
+                    four(x);
+                    x += 16;
+                }
+                Some(x)
+            }
+        };
     }
+    let _ = (plane, edges, params, dir, y, end, simd);
+    Some(x_first)
 }
 
 /// A luma segment's (β, tC), or `None` where it is not filtered (bS 0, or β or tC 0:
