@@ -64,6 +64,12 @@ mod avx512;
 /// [`AC_MAX`] as a 16-bit lane.
 const AC_MAX_I16: i16 = AC_MAX as i16;
 
+/// Whether this CPU runs AVX-512F and AVX-512BW, what the [`avx512`] kernels need besides
+/// [`Avx2`]'s features.
+fn avx512_detected() -> bool {
+    std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw")
+}
+
 /// Proof that this CPU runs AVX2, BMI1, BMI2 and LZCNT (and whether AVX-512F/BW too, when
 /// allowed): only [`Avx2::detect`] makes one.
 #[derive(Clone, Copy, Debug)]
@@ -77,9 +83,7 @@ impl Avx2 {
             && std::is_x86_feature_detected!("bmi1")
             && std::is_x86_feature_detected!("bmi2")
             && std::is_x86_feature_detected!("lzcnt");
-        let avx512 = std::is_x86_feature_detected!("avx512f")
-            && std::is_x86_feature_detected!("avx512bw")
-            && softvpu_core::simd::avx512_allowed();
+        let avx512 = avx512_detected() && softvpu_core::simd::avx512_allowed();
         all.then_some(Self { avx512 })
     }
 
@@ -393,16 +397,12 @@ mod tests {
         // SAFETY: the caller checked for AVX2.
         unsafe { transform_mcu(&src, quant, &mut b) };
         assert_eq!(a, b);
-        if has_avx512() {
+        if avx512_detected() {
             let mut c = Mcu::default();
             // SAFETY: checked just above.
             unsafe { avx512::transform_mcu(&src, quant, &mut c) };
             assert_eq!(a, c, "AVX-512");
         }
-    }
-
-    fn has_avx512() -> bool {
-        std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw")
     }
 
     #[test]
@@ -411,7 +411,7 @@ mod tests {
             eprintln!("no AVX2 on this CPU: nothing to compare");
             return;
         }
-        if !has_avx512() {
+        if !avx512_detected() {
             eprintln!("no AVX-512 on this CPU: only AVX2 compared");
         }
         let mut rng = SplitMix64(7);

@@ -279,12 +279,7 @@ mod tests {
     use softvpu_core::synth::SplitMix64;
 
     fn has_avx512() -> bool {
-        std::is_x86_feature_detected!("avx512f")
-            && std::is_x86_feature_detected!("avx512bw")
-            && std::is_x86_feature_detected!("avx2")
-            && std::is_x86_feature_detected!("bmi1")
-            && std::is_x86_feature_detected!("bmi2")
-            && std::is_x86_feature_detected!("lzcnt")
+        super::super::Avx2::detect().is_some() && super::super::avx512_detected()
     }
 
     /// A block whose coefficients are nonzero with probability `density` / 64, from
