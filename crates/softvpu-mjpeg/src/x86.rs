@@ -1,68 +1,33 @@
 //! x86-64 code, run only after detection: the row coder and entropy coder compiled a
 //! second time with AVX2, BMI1/2 and LZCNT enabled (and again with AVX-512F/BW, for
-//! [`avx512`]'s transform of two blocks at once), and an AVX2 MCU transform that
-//! computes exactly the coefficients the portable
-//! [`transform_block`](crate::dct::transform_block) computes: the same IEEE float
-//! operations in the same order (no fused multiply-adds), one row a register; only the
-//! level shift moves to the DC, where it is exact (see [`widen`]).
+//! [`avx512`]'s entropy coder input), and an AVX2 MCU transform that computes exactly
+//! the coefficients the portable [`transform_block`](crate::dct::transform_block)
+//! computes: the same 16-bit sums, 32-bit products of pairs and roundings, two blocks a
+//! register (16 lanes).
 #![allow(unsafe_code)] // target-feature code and its intrinsics, run only after detection
 
 use std::arch::x86_64::{
-    __m128i, __m256, __m256i, _mm256_add_ps, _mm256_castps_si256, _mm256_castsi256_ps,
-    _mm256_cmpeq_epi16, _mm256_cvtepi32_ps, _mm256_cvtepu8_epi32, _mm256_cvtps_epi32,
-    _mm256_cvtss_f32, _mm256_loadu_ps, _mm256_max_epi16, _mm256_min_epi16, _mm256_movemask_epi8,
-    _mm256_mul_ps, _mm256_packs_epi16, _mm256_packs_epi32, _mm256_permute2f128_si256,
-    _mm256_permute4x64_epi64, _mm256_set1_epi16, _mm256_set1_ps, _mm256_setzero_si256,
-    _mm256_shuffle_ps, _mm256_storeu_si256, _mm256_sub_ps, _mm256_unpackhi_ps, _mm256_unpacklo_ps,
-    _mm_loadl_epi64, _mm_loadu_si128, _mm_prefetch, _mm_setr_epi8, _mm_shuffle_epi8, _MM_HINT_T0,
+    __m128i, __m256i, _mm256_abs_epi16, _mm256_add_epi16, _mm256_add_epi32, _mm256_castsi256_si128,
+    _mm256_cmpeq_epi16, _mm256_cvtepu8_epi16, _mm256_extracti128_si256, _mm256_loadu_si256,
+    _mm256_madd_epi16, _mm256_min_epi16, _mm256_movemask_epi8, _mm256_mulhi_epi16,
+    _mm256_mulhi_epu16, _mm256_packs_epi16, _mm256_packs_epi32, _mm256_set1_epi16,
+    _mm256_set1_epi32, _mm256_setr_epi16, _mm256_setzero_si256, _mm256_sign_epi16,
+    _mm256_slli_epi16, _mm256_srai_epi16, _mm256_srai_epi32, _mm256_sub_epi16,
+    _mm256_unpackhi_epi16, _mm256_unpackhi_epi32, _mm256_unpackhi_epi64, _mm256_unpacklo_epi16,
+    _mm256_unpacklo_epi32, _mm256_unpacklo_epi64, _mm_loadu_si128, _mm_prefetch, _mm_setr_epi8,
+    _mm_shuffle_epi8, _mm_storeu_si128, _MM_HINT_T0,
 };
 use std::ops::Range;
 
-use crate::dct::{quantize_dc, Coefs, Quantizer, AC_MAX, C2_MINUS_C6, C2_PLUS_C6, C4, C6};
+use crate::dct::{
+    Coefs, QuantRows, Quantizer, AC_MAX, DC_MAX, PASS1_SHIFT, PASS2_SHIFT, ROT_1, ROT_2, ROT_3,
+    ROT_5, ROT_6, ROT_7, ROT_Z15, ROT_Z73,
+};
 use crate::encoder::{Kernels, ReconBand, RowCoder};
 use crate::huffman::{BitWriter, CodeSet, Mcu};
 use crate::samples::McuSamples;
 
-/// `dct::aan_columns` on eight registers of floats, one row a register, with the vector
-/// width's add, subtract, multiply and splat: the same operations in the same order.
-/// Expanded inside each kernel, so that its intrinsics inline there.
-macro_rules! aan_columns {
-    ($d:expr, $add:ident, $sub:ident, $mul:ident, $splat:ident) => {{
-        let d = $d;
-        let (add, sub, mul, k) = ($add, $sub, $mul, $splat);
-        let (t0, t7) = (add(d[0], d[7]), sub(d[0], d[7]));
-        let (t1, t6) = (add(d[1], d[6]), sub(d[1], d[6]));
-        let (t2, t5) = (add(d[2], d[5]), sub(d[2], d[5]));
-        let (t3, t4) = (add(d[3], d[4]), sub(d[3], d[4]));
-
-        let (t10, t13) = (add(t0, t3), sub(t0, t3));
-        let (t11, t12) = (add(t1, t2), sub(t1, t2));
-        d[0] = add(t10, t11);
-        d[4] = sub(t10, t11);
-        let z1 = mul(add(t12, t13), k(C4));
-        d[2] = add(t13, z1);
-        d[6] = sub(t13, z1);
-
-        let o10 = add(t4, t5);
-        let o11 = add(t5, t6);
-        let o12 = add(t6, t7);
-        let z5 = mul(sub(o10, o12), k(C6));
-        let z2 = add(mul(o10, k(C2_MINUS_C6)), z5);
-        let z4 = add(mul(o12, k(C2_PLUS_C6)), z5);
-        let z3 = mul(o11, k(C4));
-        let z11 = add(t7, z3);
-        let z13 = sub(t7, z3);
-        d[5] = add(z13, z2);
-        d[3] = sub(z13, z2);
-        d[1] = add(z11, z4);
-        d[7] = sub(z11, z4);
-    }};
-}
-
 mod avx512;
-
-/// [`AC_MAX`] as a 16-bit lane.
-const AC_MAX_I16: i16 = AC_MAX as i16;
 
 /// Whether this CPU runs AVX-512F and AVX-512BW, what the [`avx512`] kernels need besides
 /// [`Avx2`]'s features.
@@ -110,16 +75,17 @@ impl Avx2 {
     }
 }
 
-/// Kernels for a CPU with AVX-512F and AVX-512BW besides the rest: the two-block
-/// transform, and the entropy coder fed blocks already in zigzag order.
+/// Kernels for a CPU with AVX-512F and AVX-512BW besides the rest: the AVX2 transform,
+/// and the entropy coder fed blocks already in zigzag order.
 #[derive(Clone, Copy, Debug)]
 struct Avx512(());
 
 impl Kernels for Avx512 {
     #[inline(always)]
     fn transform(self, src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut Mcu) {
-        // SAFETY: `self` exists only when AVX-512F and AVX-512BW were detected.
-        unsafe { avx512::transform_mcu(src, quant, out) }
+        // SAFETY: `self` exists only when AVX-512F and AVX-512BW (which imply AVX2) were
+        // detected.
+        unsafe { transform_mcu(src, quant, out) }
     }
 
     #[inline(always)]
@@ -182,8 +148,8 @@ unsafe fn code_mcu(w: &mut BitWriter, blocks: &Mcu, pred: &mut [i16; 3], codes: 
     w.mcu(blocks, pred, codes);
 }
 
-/// Level-shifts, transforms and quantises the six blocks of an MCU, reading the rows
-/// straight from `src` and splitting interleaved chroma with a byte shuffle.
+/// Level-shifts, transforms and quantises the six blocks of an MCU, two at a time (the
+/// upper luma pair, the lower, then Cb beside Cr), reading the rows straight from `src`.
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -192,50 +158,62 @@ unsafe fn transform_mcu(src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut 
     let ((y, ys), (uv, uvs)) = (src.y_rows(), src.uv_rows());
     prefetch_ahead(y, ys, 16);
     prefetch_ahead(uv, uvs, 8);
-    // One call site, so that the transform is inlined once for all six blocks.
-    for (i, out) in out.iter_mut().enumerate() {
-        let d = if i < 4 {
-            load_luma(y, (i / 2) * 8 * ys + (i % 2) * 8, ys)
+    // One call site, so that the transform is inlined once for the three pairs.
+    for pair in 0..3 {
+        let d = if pair < 2 {
+            load_luma(y, pair * 8 * ys, ys)
         } else {
-            load_chroma(uv, uvs, i - 4)
+            load_chroma(uv, uvs)
         };
-        transform_block(d, quant[usize::from(i >= 4)], out);
+        let (first, second) = out.split_at_mut(2 * pair + 1);
+        transform_pair(d, quant[pair / 2], &mut first[2 * pair], &mut second[0]);
     }
 }
 
-/// The 8x8 luma block at offset `at` of the MCU's rows `y`, from [`widen`].
+/// Eight rows of two blocks: row r of the first block in the low eight lanes of `[r]`,
+/// row r of the second in the high eight.
+type Pair = [__m256i; 8];
+
+/// Rows `at / stride..+8` of the MCU's two luma blocks side by side (each row's 16 bytes
+/// are the first block's 8 then the second's), widened and level-shifted.
 ///
 /// # Safety
 /// The CPU must support AVX2; `y` and `stride` come from [`McuSamples::y_rows`] and `at`
-/// is (0 or 8) rows plus (0 or 8) columns.
+/// is 0 or 8 rows.
 #[inline]
 #[target_feature(enable = "avx2")]
-unsafe fn load_luma(y: &[u8], at: usize, stride: usize) -> Block {
+unsafe fn load_luma(y: &[u8], at: usize, stride: usize) -> Pair {
     std::array::from_fn(|r| {
-        // SAFETY: McuSamples holds 16 rows of 16 bytes at multiples of `stride`; this reads
-        // 8 bytes of row (0 or 8) + r (< 16) from column 0 or 8.
-        widen(unsafe { _mm_loadl_epi64(y.as_ptr().add(at + r * stride).cast::<__m128i>()) })
+        // SAFETY: McuSamples holds 16 rows of 16 bytes at multiples of `stride`.
+        let row = unsafe { _mm_loadu_si128(y.as_ptr().add(at + r * stride).cast::<__m128i>()) };
+        level_shift(row)
     })
 }
 
-/// Chroma block `c` (0 Cb, 1 Cr) of the MCU's interleaved rows, from [`widen`]: a byte
-/// shuffle picks the even or the odd bytes.
+/// The MCU's Cb block beside its Cr block: a byte shuffle puts each interleaved row's
+/// even bytes before its odd ones.
 ///
 /// # Safety
 /// The CPU must support AVX2; `uv` and `stride` come from [`McuSamples::uv_rows`].
 #[inline]
 #[target_feature(enable = "avx2")]
-unsafe fn load_chroma(uv: &[u8], stride: usize, c: usize) -> Block {
-    let pick = if c == 0 {
-        _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1)
-    } else {
-        _mm_setr_epi8(1, 3, 5, 7, 9, 11, 13, 15, -1, -1, -1, -1, -1, -1, -1, -1)
-    };
+unsafe fn load_chroma(uv: &[u8], stride: usize) -> Pair {
+    let split = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
     std::array::from_fn(|r| {
         // SAFETY: McuSamples holds 8 chroma rows of 16 bytes at multiples of `stride`.
         let row = unsafe { _mm_loadu_si128(uv.as_ptr().add(r * stride).cast::<__m128i>()) };
-        widen(_mm_shuffle_epi8(row, pick))
+        level_shift(_mm_shuffle_epi8(row, split))
     })
+}
+
+/// Sixteen samples as 16-bit lanes less 128.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn level_shift(bytes: __m128i) -> __m256i {
+    _mm256_sub_epi16(_mm256_cvtepu8_epi16(bytes), _mm256_set1_epi16(128))
 }
 
 /// How far ahead of an MCU's rows to prefetch: the MCUs 4 cache lines to the right. The
@@ -256,126 +234,175 @@ unsafe fn prefetch_ahead(plane: &[u8], stride: usize, rows: usize) {
     }
 }
 
-/// The low 8 bytes of `bytes` as floats, not level-shifted: the shift by 128 changes only
-/// the DC coefficient, by exactly 64 x 128 ([`quantize`] takes it off). Every other
-/// output is the same float: the butterflies take the shift out by subtracting exact
-/// integers before any multiplication, and the sums that keep it are exact integers.
+/// `dct::forward_dct` and `Quantizer::quantize` of both blocks of `d`.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[inline]
 #[target_feature(enable = "avx2")]
-unsafe fn widen(bytes: __m128i) -> __m256 {
-    _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes))
-}
-
-/// Eight rows of eight floats.
-type Block = [__m256; 8];
-
-/// What the level shift of 64 samples by 128 takes off the unscaled DC (the sum).
-const LEVEL_SHIFT_DC: f32 = 64.0 * 128.0;
-
-/// Transforms and quantises one block of rows from [`widen`]: the rest of
-/// `dct::transform_block` in AVX2.
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[inline]
-#[target_feature(enable = "avx2")]
-unsafe fn transform_block(mut d: Block, quant: &Quantizer, out: &mut Coefs) {
-    aan_columns(&mut d);
+unsafe fn transform_pair(mut d: Pair, quant: &Quantizer, a: &mut Coefs, b: &mut Coefs) {
+    dct_columns::<false, { PASS1_SHIFT as i32 }>(&mut d);
     transpose(&mut d);
-    aan_columns(&mut d);
-    quantize(&d, quant, out);
+    dct_columns::<true, { PASS2_SHIFT as i32 }>(&mut d);
+    quantize(&d, quant, a, b);
 }
 
-/// `dct::aan_columns`, one register per row, the same operations in the same order.
+/// A 16-bit vector's lanes paired with another's for [`madd`]: the low four lanes of each
+/// half, then the high four.
+type Pairs = (__m256i, __m256i);
+
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn pairs(a: __m256i, b: __m256i) -> Pairs {
+    (_mm256_unpacklo_epi16(a, b), _mm256_unpackhi_epi16(a, b))
+}
+
+/// `dct::madd` of every pair: 32-bit sums.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[inline]
 #[target_feature(enable = "avx2")]
-unsafe fn aan_columns(d: &mut Block) {
-    aan_columns!(
-        d,
-        _mm256_add_ps,
-        _mm256_sub_ps,
-        _mm256_mul_ps,
-        _mm256_set1_ps
-    );
+unsafe fn madd((lo, hi): Pairs, k: [i16; 2]) -> Pairs {
+    let k = _mm256_set1_epi32(i32::from(k[0] as u16) | i32::from(k[1]) << 16);
+    (_mm256_madd_epi16(lo, k), _mm256_madd_epi16(hi, k))
 }
 
-/// 8x8 transpose: pairs, then quads within 128-bit lanes, then the lanes.
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn plus((a, b): Pairs, (c, d): Pairs) -> Pairs {
+    (_mm256_add_epi32(a, c), _mm256_add_epi32(b, d))
+}
+
+/// 32-bit sums (their rounding already added) shifted down and packed back in lane order.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[inline]
 #[target_feature(enable = "avx2")]
-unsafe fn transpose(d: &mut Block) {
-    let a: [__m256; 8] = std::array::from_fn(|i| {
+unsafe fn down<const SHIFT: i32>((lo, hi): Pairs) -> __m256i {
+    _mm256_packs_epi32(
+        _mm256_srai_epi32::<SHIFT>(lo),
+        _mm256_srai_epi32::<SHIFT>(hi),
+    )
+}
+
+/// `dct::dct_columns` on both blocks, `SHIFT` the pass's.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn dct_columns<const SECOND: bool, const SHIFT: i32>(d: &mut Pair) {
+    let (add, sub) = (_mm256_add_epi16, _mm256_sub_epi16);
+    let (t0, t7) = (add(d[0], d[7]), sub(d[0], d[7]));
+    let (t1, t6) = (add(d[1], d[6]), sub(d[1], d[6]));
+    let (t2, t5) = (add(d[2], d[5]), sub(d[2], d[5]));
+    let (t3, t4) = (add(d[3], d[4]), sub(d[3], d[4]));
+
+    let (t10, t13) = (add(t0, t3), sub(t0, t3));
+    let (t11, t12) = (add(t1, t2), sub(t1, t2));
+    let (sum, diff) = (add(t10, t11), sub(t10, t11));
+    if SECOND {
+        let half = _mm256_set1_epi16(2);
+        d[0] = _mm256_srai_epi16::<2>(add(sum, half));
+        d[4] = _mm256_srai_epi16::<2>(add(diff, half));
+    } else {
+        d[0] = _mm256_slli_epi16::<2>(sum);
+        d[4] = _mm256_slli_epi16::<2>(diff);
+    }
+    let r = _mm256_set1_epi32(1 << (SHIFT - 1));
+    let round = (r, r);
+    let even = pairs(t13, t12);
+    d[2] = down::<SHIFT>(plus(madd(even, ROT_2), round));
+    d[6] = down::<SHIFT>(plus(madd(even, ROT_6), round));
+
+    let z = pairs(add(t4, t6), add(t5, t7));
+    let (z73, z15) = (plus(madd(z, ROT_Z73), round), plus(madd(z, ROT_Z15), round));
+    let (p47, p56) = (pairs(t4, t7), pairs(t5, t6));
+    d[7] = down::<SHIFT>(plus(madd(p47, ROT_7), z73));
+    d[1] = down::<SHIFT>(plus(madd(p47, ROT_1), z15));
+    d[5] = down::<SHIFT>(plus(madd(p56, ROT_5), z15));
+    d[3] = down::<SHIFT>(plus(madd(p56, ROT_3), z73));
+}
+
+/// Both blocks' 8x8 transposes at once (each within its 128-bit half): words, then
+/// pairs of words, then quads.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn transpose(d: &mut Pair) {
+    // a[2k], a[2k + 1]: rows 2k and 2k + 1 interleaved, columns 0-3 then 4-7.
+    let a: Pair = std::array::from_fn(|i| {
         let (x, y) = (d[i & !1], d[i | 1]);
         if i % 2 == 0 {
-            _mm256_unpacklo_ps(x, y)
+            _mm256_unpacklo_epi16(x, y)
         } else {
-            _mm256_unpackhi_ps(x, y)
+            _mm256_unpackhi_epi16(x, y)
         }
     });
-    // a[0] = r0c0 r1c0 r0c1 r1c1 | c4.., a[1] = the same for columns 2,3 | 6,7; a[2..4] rows 2,3.
-    let b: [__m256; 8] = std::array::from_fn(|i| {
-        let base = (i / 4) * 4 + (i % 2);
-        let (x, y) = (a[base], a[base + 2]);
-        if (i / 2) % 2 == 0 {
-            _mm256_shuffle_ps::<0b01_00_01_00>(x, y)
+    // b[4h + c]: columns 2c, 2c + 1 of rows 4h..4h + 4.
+    let b: Pair = std::array::from_fn(|i| {
+        let (h, c) = (i / 4, i % 4);
+        let (x, y) = (a[4 * h + c / 2], a[4 * h + 2 + c / 2]);
+        if c % 2 == 0 {
+            _mm256_unpacklo_epi32(x, y)
         } else {
-            _mm256_shuffle_ps::<0b11_10_11_10>(x, y)
+            _mm256_unpackhi_epi32(x, y)
         }
     });
-    // b[i] for i in 0..4 holds rows 0..3 of column (i%2)*2 + (i/2) (and +4 in the high lane).
-    let cols = [0usize, 2, 1, 3];
-    for (c, &i) in cols.iter().enumerate() {
-        let (lo, hi) = (_mm256_castps_si256(b[i]), _mm256_castps_si256(b[i + 4]));
-        d[c] = _mm256_castsi256_ps(_mm256_permute2f128_si256::<0x20>(lo, hi));
-        d[c + 4] = _mm256_castsi256_ps(_mm256_permute2f128_si256::<0x31>(lo, hi));
+    for c in 0..4 {
+        d[2 * c] = _mm256_unpacklo_epi64(b[c], b[4 + c]);
+        d[2 * c + 1] = _mm256_unpackhi_epi64(b[c], b[4 + c]);
     }
 }
 
-/// `Quantizer::quantize` in AVX2: `cvtps2dq` rounds to nearest, ties to even (the default
-/// rounding mode), as the portable magic-number rounding does. Clamping the rounded
-/// integers to ±1023 equals rounding the clamped floats (the bounds are integers).
+/// `Quantizer::quantize` of both blocks (row u of each against the quantiser's row u),
+/// each block's half stored in its own coefficients, with its nonzero mask.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[inline]
 #[target_feature(enable = "avx2")]
-unsafe fn quantize(d: &Block, quant: &Quantizer, out: &mut Coefs) {
-    let ints: [__m256i; 8] = std::array::from_fn(|r| {
-        // SAFETY: row r of the reciprocals is recip[8r..8r + 8], inside the array.
-        let recip = unsafe { _mm256_loadu_ps(quant.recip[8 * r..].as_ptr()) };
-        _mm256_cvtps_epi32(_mm256_mul_ps(d[r], recip))
-    });
-    let (lo, hi) = (
-        _mm256_set1_epi16(-AC_MAX_I16),
-        _mm256_set1_epi16(AC_MAX_I16),
-    );
+unsafe fn quantize(d: &Pair, quant: &Quantizer, a: &mut Coefs, b: &mut Coefs) {
+    let ac = _mm256_set1_epi16(AC_MAX);
+    let (x, y) = (AC_MAX, DC_MAX);
+    let first_row = _mm256_setr_epi16(y, x, x, x, x, x, x, x, y, x, x, x, x, x, x, x);
     let zero = _mm256_setzero_si256();
-    let mut is_zero = [zero; 4];
-    for (i, z) in is_zero.iter_mut().enumerate() {
-        // packs interleaves the 128-bit lanes; the permute puts the rows back in order.
-        let packed = _mm256_packs_epi32(ints[2 * i], ints[2 * i + 1]);
-        let rows = _mm256_permute4x64_epi64::<0b11_01_10_00>(packed);
-        let rows = _mm256_max_epi16(_mm256_min_epi16(rows, hi), lo);
-        // SAFETY: coefficients 16i..16i + 16 are inside the array.
-        unsafe { _mm256_storeu_si256(out.q[16 * i..].as_mut_ptr().cast::<__m256i>(), rows) };
-        *z = _mm256_cmpeq_epi16(rows, zero);
+    let mut is_zero = [zero; 8];
+    for (u, z) in is_zero.iter_mut().enumerate() {
+        // Row u of a quantiser table, in both halves.
+        // SAFETY: each row is 32 bytes.
+        let row = |v: &QuantRows| unsafe { _mm256_loadu_si256(v[u].as_ptr().cast::<__m256i>()) };
+        let n = _mm256_add_epi16(_mm256_abs_epi16(d[u]), row(&quant.half));
+        let q = _mm256_mulhi_epi16(_mm256_mulhi_epu16(n, row(&quant.magic)), row(&quant.scale));
+        let q = _mm256_min_epi16(q, if u == 0 { first_row } else { ac });
+        let q = _mm256_sign_epi16(q, d[u]);
+        // SAFETY: coefficients 8u..8u + 8 are inside each block.
+        unsafe {
+            _mm_storeu_si128(a.q[8 * u..].as_mut_ptr().cast(), _mm256_castsi256_si128(q));
+            _mm_storeu_si128(
+                b.q[8 * u..].as_mut_ptr().cast(),
+                _mm256_extracti128_si256::<1>(q),
+            );
+        }
+        *z = _mm256_cmpeq_epi16(q, zero);
     }
-    let mask = |a: __m256i, b: __m256i| {
-        let bytes = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packs_epi16(a, b));
-        u64::from(!(_mm256_movemask_epi8(bytes) as u32))
-    };
-    out.nonzero = mask(is_zero[0], is_zero[1]) | mask(is_zero[2], is_zero[3]) << 32;
-    let dc = quantize_dc(_mm256_cvtss_f32(d[0]) - LEVEL_SHIFT_DC, quant.recip[0]);
-    out.q[0] = dc;
-    out.nonzero = (out.nonzero & !1) | u64::from(dc != 0);
+    // Each mask's 32 bits: rows 2k and 2k + 1 of the first block, then of the second.
+    let (mut za, mut zb) = (0u64, 0u64);
+    for k in 0..4 {
+        let m = _mm256_movemask_epi8(_mm256_packs_epi16(is_zero[2 * k], is_zero[2 * k + 1])) as u32;
+        za |= u64::from(m & 0xFFFF) << (16 * k);
+        zb |= u64::from(m >> 16) << (16 * k);
+    }
+    a.nonzero = !za;
+    b.nonzero = !zb;
 }
 
 #[cfg(test)]
@@ -397,22 +424,13 @@ mod tests {
         // SAFETY: the caller checked for AVX2.
         unsafe { transform_mcu(&src, quant, &mut b) };
         assert_eq!(a, b);
-        if avx512_detected() {
-            let mut c = Mcu::default();
-            // SAFETY: checked just above.
-            unsafe { avx512::transform_mcu(&src, quant, &mut c) };
-            assert_eq!(a, c, "AVX-512");
-        }
     }
 
     #[test]
-    fn avx2_and_avx512_transforms_equal_portable() {
+    fn avx2_transform_equals_portable() {
         if !std::is_x86_feature_detected!("avx2") {
             eprintln!("no AVX2 on this CPU: nothing to compare");
             return;
-        }
-        if !avx512_detected() {
-            eprintln!("no AVX-512 on this CPU: only AVX2 compared");
         }
         let mut rng = SplitMix64(7);
         let tables = [
