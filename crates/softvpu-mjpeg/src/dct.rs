@@ -206,23 +206,29 @@ impl Quantizer {
     /// Quantises a block from [`forward_dct`]. Baseline limits: AC within 10 bits.
     #[inline(always)]
     pub fn quantize(&self, block: &[Row; 8], out: &mut Coefs) {
-        let coeffs = block.as_flattened();
-        for (t, (q, &c)) in out.q.iter_mut().zip(coeffs).enumerate() {
-            let max = if t == 0 { DC_MAX } else { AC_MAX };
-            *q = self.divide(c, t, max);
+        // Every lane as an AC coefficient (a loop the compiler vectorises), then the DC.
+        for (u, (row, q)) in block.iter().zip(out.q.chunks_exact_mut(8)).enumerate() {
+            for (v, (q, &c)) in q.iter_mut().zip(row).enumerate() {
+                *q = self.divide(c, u, v, AC_MAX);
+            }
         }
+        out.q[0] = self.divide(block[0][0], 0, 0, DC_MAX);
         out.nonzero = nonzero_mask(&out.q);
     }
 
-    /// Coefficient `c` at transposed position `t` divided, as the x86 kernel does:
-    /// `pabsw`, `paddw`, `pmulhuw`, `pmulhw`, `pminsw`, `psignw`.
+    /// Coefficient `c` at transposed row `u`, lane `v` divided, as the x86 kernel does:
+    /// `pabsw`, `paddw`, `pmulhuw`, `pmulhw`, `pminsw`, `psignw` (a zero stays zero: the
+    /// half divisor added rounds down to it).
     #[inline(always)]
-    fn divide(&self, c: i16, t: usize, max: i16) -> i16 {
-        let (u, v) = (t / 8, t % 8);
+    fn divide(&self, c: i16, u: usize, v: usize, max: i16) -> i16 {
         let n = c.unsigned_abs().wrapping_add(self.half[u][v]);
         let q = mulhi(n, self.magic[u][v]) as i16;
         let q = mulhi_signed(q, self.scale[u][v] as i16).min(max);
-        q * c.signum()
+        if c < 0 {
+            q.wrapping_neg()
+        } else {
+            q
+        }
     }
 }
 
@@ -378,7 +384,7 @@ mod tests {
             let d = i32::from(entry) * 8;
             for c in -(1 << DIVIDEND_BITS) + d / 2 + 1..(1 << DIVIDEND_BITS) - d / 2 {
                 let exact = (c.abs() + d / 2) / d * c.signum();
-                let got = q.divide(c as i16, 9, i16::MAX);
+                let got = q.divide(c as i16, 1, 1, i16::MAX);
                 assert_eq!(i32::from(got), exact, "{c} / {d}");
             }
         }
