@@ -127,7 +127,7 @@ pub fn forward_dct(block: &mut [Row; 8]) {
 
 /// A quantised block as the entropy coder reads it: coefficients in the transposed
 /// layout of [`forward_dct`] (natural coefficient (row v, column u) at `u * 8 + v`),
-/// and a bit per position that is set where the coefficient is not zero.
+/// and bit k set where zigzag coefficient k is not zero.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Coefs {
     pub q: [i16; 64],
@@ -244,8 +244,9 @@ fn mulhi_signed(a: i16, b: i16) -> i16 {
     ((i32::from(a) * i32::from(b)) >> 16) as i16
 }
 
-/// Bit t set where `q[t]` is not zero; eight bytes computed independently so they
-/// vectorise.
+/// Bit k set where zigzag coefficient k of `q` (transposed layout) is not zero: bit t
+/// of the transposed layout's mask is computed first (eight bytes independently, so
+/// that they vectorise), then moved to zigzag order by tables.
 #[inline(always)]
 fn nonzero_mask(q: &[i16; 64]) -> u64 {
     let mut mask = 0u64;
@@ -256,7 +257,47 @@ fn nonzero_mask(q: &[i16; 64]) -> u64 {
             .fold(0u64, |m, (i, &c)| m | (u64::from(c != 0) << i));
         mask |= byte << (8 * r);
     }
-    mask
+    zigzag_mask(mask)
+}
+
+/// `ZIGZAG_BITS[j][b]`: the zigzag positions of the set bits of byte `b` of a mask over
+/// the transposed layout (bit `8j + i` is transposed position `8j + i`).
+static ZIGZAG_BITS: [[u64; 256]; 8] = zigzag_bits();
+
+const fn zigzag_bits() -> [[u64; 256]; 8] {
+    let mut zz_of = [0u32; 64]; // transposed position -> zigzag index
+    let mut k = 0;
+    while k < 64 {
+        zz_of[ZIGZAG_T[k]] = k as u32;
+        k += 1;
+    }
+    let mut lut = [[0u64; 256]; 8];
+    let mut j = 0;
+    while j < 8 {
+        let mut b = 0;
+        while b < 256 {
+            let mut i = 0;
+            while i < 8 {
+                if b >> i & 1 == 1 {
+                    lut[j][b] |= 1 << zz_of[8 * j + i];
+                }
+                i += 1;
+            }
+            b += 1;
+        }
+        j += 1;
+    }
+    lut
+}
+
+/// The nonzero mask of a block moved from the transposed layout to zigzag order.
+#[inline(always)]
+fn zigzag_mask(m: u64) -> u64 {
+    let mut out = 0;
+    for (j, lut) in ZIGZAG_BITS.iter().enumerate() {
+        out |= lut[(m >> (8 * j)) as usize & 255];
+    }
+    out
 }
 
 /// Level-shifts, transforms and quantises one 8x8 block of samples (row-major).
@@ -396,8 +437,8 @@ mod tests {
         for _ in 0..100 {
             let q: [i16; 64] = std::array::from_fn(|_| rng.below(3) as i16 - 1);
             let mask = nonzero_mask(&q);
-            for (t, &c) in q.iter().enumerate() {
-                assert_eq!(mask >> t & 1 == 1, c != 0);
+            for (k, &t) in ZIGZAG_T.iter().enumerate() {
+                assert_eq!(mask >> k & 1 == 1, q[t] != 0);
             }
         }
     }

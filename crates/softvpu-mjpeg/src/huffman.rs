@@ -75,46 +75,6 @@ fn category(v: i32) -> u32 {
     32 - v.unsigned_abs().leading_zeros()
 }
 
-/// `ZIGZAG_BITS[j][b]`: the zigzag positions of the set bits of byte `b` of a mask over
-/// the transposed layout (bit `8j + i` is transposed position `8j + i`).
-static ZIGZAG_BITS: [[u64; 256]; 8] = zigzag_bits();
-
-const fn zigzag_bits() -> [[u64; 256]; 8] {
-    let mut zz_of = [0u32; 64]; // transposed position -> zigzag index
-    let mut k = 0;
-    while k < 64 {
-        zz_of[ZIGZAG_T[k]] = k as u32;
-        k += 1;
-    }
-    let mut lut = [[0u64; 256]; 8];
-    let mut j = 0;
-    while j < 8 {
-        let mut b = 0;
-        while b < 256 {
-            let mut i = 0;
-            while i < 8 {
-                if b >> i & 1 == 1 {
-                    lut[j][b] |= 1 << zz_of[8 * j + i];
-                }
-                i += 1;
-            }
-            b += 1;
-        }
-        j += 1;
-    }
-    lut
-}
-
-/// The nonzero mask of a block moved from the transposed layout to zigzag order.
-#[inline(always)]
-fn zigzag_mask(m: u64) -> u64 {
-    let mut out = 0;
-    for (j, lut) in ZIGZAG_BITS.iter().enumerate() {
-        out |= lut[(m >> (8 * j)) as usize & 255];
-    }
-    out
-}
-
 /// A block's quantised coefficients as the block coder reads them: in zigzag order.
 pub(crate) trait ZigzagBlock {
     /// Bit k set where zigzag coefficient k is not zero.
@@ -123,11 +83,11 @@ pub(crate) trait ZigzagBlock {
     fn at(&self, k: u32) -> i16;
 }
 
-/// The transform's layout, read through tables.
+/// The transform's layout, read through a table.
 impl ZigzagBlock for Coefs {
     #[inline(always)]
     fn nonzero(&self) -> u64 {
-        zigzag_mask(self.nonzero)
+        self.nonzero
     }
 
     #[inline(always)]
@@ -600,7 +560,7 @@ mod tests {
         let mut c = Coefs::default();
         for (k, &t) in ZIGZAG_T.iter().enumerate() {
             c.q[t] = zz[k];
-            c.nonzero |= u64::from(zz[k] != 0) << t;
+            c.nonzero |= u64::from(zz[k] != 0) << k;
         }
         c
     }

@@ -10,9 +10,9 @@ use std::arch::x86_64::{
     __m128i, __m256i, _mm256_abs_epi16, _mm256_add_epi16, _mm256_add_epi32, _mm256_castsi256_si128,
     _mm256_cmpeq_epi16, _mm256_cvtepu8_epi16, _mm256_extracti128_si256, _mm256_loadu_si256,
     _mm256_madd_epi16, _mm256_min_epi16, _mm256_movemask_epi8, _mm256_mulhi_epi16,
-    _mm256_mulhi_epu16, _mm256_packs_epi16, _mm256_packs_epi32, _mm256_set1_epi16,
-    _mm256_set1_epi32, _mm256_setr_epi16, _mm256_setzero_si256, _mm256_sign_epi16,
-    _mm256_slli_epi16, _mm256_srai_epi16, _mm256_srai_epi32, _mm256_sub_epi16,
+    _mm256_mulhi_epu16, _mm256_or_si256, _mm256_packs_epi16, _mm256_packs_epi32, _mm256_set1_epi16,
+    _mm256_set1_epi32, _mm256_setr_epi16, _mm256_setzero_si256, _mm256_shuffle_epi8,
+    _mm256_sign_epi16, _mm256_slli_epi16, _mm256_srai_epi16, _mm256_srai_epi32, _mm256_sub_epi16,
     _mm256_unpackhi_epi16, _mm256_unpackhi_epi32, _mm256_unpackhi_epi64, _mm256_unpacklo_epi16,
     _mm256_unpacklo_epi32, _mm256_unpacklo_epi64, _mm_loadu_si128, _mm_prefetch, _mm_setr_epi8,
     _mm_shuffle_epi8, _mm_storeu_si128, _MM_HINT_T0,
@@ -21,7 +21,7 @@ use std::ops::Range;
 
 use crate::dct::{
     Coefs, QuantRows, Quantizer, AC_MAX, DC_MAX, PASS1_SHIFT, PASS2_SHIFT, ROT_1, ROT_2, ROT_3,
-    ROT_5, ROT_6, ROT_7, ROT_Z15, ROT_Z73,
+    ROT_5, ROT_6, ROT_7, ROT_Z15, ROT_Z73, ZIGZAG_T,
 };
 use crate::encoder::{Kernels, ReconBand, RowCoder};
 use crate::huffman::{BitWriter, CodeSet, Mcu};
@@ -364,7 +364,8 @@ unsafe fn transpose(d: &mut Pair) {
 }
 
 /// `Quantizer::quantize` of both blocks (row u of each against the quantiser's row u),
-/// each block's half stored in its own coefficients, with its nonzero mask.
+/// each block's half stored in its own coefficients, with its nonzero mask in zigzag
+/// order.
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -394,16 +395,53 @@ unsafe fn quantize(d: &Pair, quant: &Quantizer, a: &mut Coefs, b: &mut Coefs) {
         }
         *z = _mm256_cmpeq_epi16(q, zero);
     }
-    // Each mask's 32 bits: rows 2k and 2k + 1 of the first block, then of the second.
+    // Zero flags as bytes, 16 transposed positions a half; then gathered in zigzag order,
+    // 16 positions a register half, by byte shuffles (the same for both blocks).
+    let flags: [__m256i; 4] =
+        std::array::from_fn(|k| _mm256_packs_epi16(is_zero[2 * k], is_zero[2 * k + 1]));
     let (mut za, mut zb) = (0u64, 0u64);
-    for k in 0..4 {
-        let m = _mm256_movemask_epi8(_mm256_packs_epi16(is_zero[2 * k], is_zero[2 * k + 1])) as u32;
-        za |= u64::from(m & 0xFFFF) << (16 * k);
-        zb |= u64::from(m >> 16) << (16 * k);
+    for (m, picks) in ZIGZAG_PICK.iter().enumerate() {
+        let mut zigzag = zero;
+        for (k, pick) in picks.iter().enumerate() {
+            if PICK_USED[m][k] {
+                // SAFETY: each pick is 32 bytes.
+                let pick = unsafe { _mm256_loadu_si256(pick.as_ptr().cast::<__m256i>()) };
+                zigzag = _mm256_or_si256(zigzag, _mm256_shuffle_epi8(flags[k], pick));
+            }
+        }
+        let mask = _mm256_movemask_epi8(zigzag) as u32;
+        za |= u64::from(mask & 0xFFFF) << (16 * m);
+        zb |= u64::from(mask >> 16) << (16 * m);
     }
     a.nonzero = !za;
     b.nonzero = !zb;
 }
+
+/// `ZIGZAG_PICK[m][k]`: the byte shuffle taking, from the 16 bytes of transposed
+/// positions 16k..16k + 16, those of zigzag positions 16m..16m + 16 (the rest zero), in
+/// both halves of a register.
+static ZIGZAG_PICK: [[[i8; 32]; 4]; 4] = {
+    let mut t = [[[-128i8; 32]; 4]; 4];
+    let mut z = 0;
+    while z < 64 {
+        let p = ZIGZAG_T[z];
+        t[z / 16][p / 16][z % 16] = (p % 16) as i8;
+        t[z / 16][p / 16][16 + z % 16] = (p % 16) as i8;
+        z += 1;
+    }
+    t
+};
+
+/// Whether [`ZIGZAG_PICK`]`[m][k]` takes anything (14 of the 16 do).
+const PICK_USED: [[bool; 4]; 4] = {
+    let mut used = [[false; 4]; 4];
+    let mut z = 0;
+    while z < 64 {
+        used[z / 16][ZIGZAG_T[z] / 16] = true;
+        z += 1;
+    }
+    used
+};
 
 #[cfg(test)]
 mod tests {

@@ -88,7 +88,9 @@ mod tests {
                 };
             }
         }
-        c.nonzero = (0..64).filter(|&t| c.q[t] != 0).fold(0, |m, t| m | 1 << t);
+        c.nonzero = (0..64)
+            .filter(|&k| c.q[ZIGZAG_T[k]] != 0)
+            .fold(0, |m, k| m | 1 << k);
         c
     }
 
