@@ -304,7 +304,7 @@ impl Symbols<'_> {
                 step -= 16;
             }
             let v = c.at(k);
-            let m = MAGNITUDE[usize::from(v as u16 & 0xFFF)];
+            let m = MAGNITUDE[usize::from(v as u16)];
             let e = ac.by_size[(m + step) as usize & (MAGNITUDE_SHIFT_ONE - 1)];
             self.push(e | (m >> MAGNITUDE_SHIFT));
             prev = k;
@@ -319,15 +319,16 @@ impl Symbols<'_> {
 const MAGNITUDE_SHIFT: u32 = 9;
 const MAGNITUDE_SHIFT_ONE: usize = 1 << MAGNITUDE_SHIFT;
 
-/// Per AC value v (at its low 12 bits; |v| <= 1023 in use): its category times 16 in the
+/// Per AC value v (as 16 bits, so that no mask bounds the index; |v| <= 1023 in use, the
+/// 8 KB of the table they read): its category times 16 in the
 /// low `MAGNITUDE_SHIFT` bits, so that adding the step gives the [`AcCodes`] index at
 /// once; above them its magnitude bits, shifted so that one more shift by
 /// `MAGNITUDE_SHIFT` puts them above a table entry's length (`<< LEN_BITS`).
-static MAGNITUDE: [u32; 4096] = {
-    let mut t = [0u32; 4096];
+static MAGNITUDE: [u32; 1 << 16] = {
+    let mut t = [0u32; 1 << 16];
     let mut i = 0;
-    while i < 4096 {
-        let v = ((i as i32) << 20) >> 20; // the 12-bit two's complement value
+    while i < 1 << 16 {
+        let v = i as u16 as i16 as i32;
 
         let size = 32 - v.unsigned_abs().leading_zeros();
         let extra = (v + (v >> 31)) as u32 & ((1 << size) - 1);
