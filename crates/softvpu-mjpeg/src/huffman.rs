@@ -450,11 +450,15 @@ impl BitWriter {
             codes: &mut self.codes,
             n: 0,
         };
-        for (i, b) in blocks.iter().enumerate() {
-            let c = usize::from(i >= 4);
-            let p = &mut pred[i.saturating_sub(3)];
-            symbols.block(b, p, &codes.dc[c], &codes.ac[c]);
+        // Luma with its tables and prediction, then each chroma block with theirs: the
+        // tables stay in registers across the four luma blocks.
+        let [y0, y1, y2, y3, cb, cr] = blocks;
+        let [luma, cb_pred, cr_pred] = pred;
+        for b in [y0, y1, y2, y3] {
+            symbols.block(b, luma, &codes.dc[0], &codes.ac[0]);
         }
+        symbols.block(cb, cb_pred, &codes.dc[1], &codes.ac[1]);
+        symbols.block(cr, cr_pred, &codes.dc[1], &codes.ac[1]);
         let n = symbols.n.min(MAX_MCU_CODES - 1);
         self.codes[n] = 0; // an odd count's last code pairs with nothing (no bits)
         let count = n.div_ceil(2);
