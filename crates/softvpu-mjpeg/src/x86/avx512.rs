@@ -1,10 +1,8 @@
 //! AVX-512 (F and BW) kernels: the entropy coder's input, each block put in zigzag
-//! order with its nonzero mask by vector permutes and compares.
+//! order by vector permutes.
 #![allow(unsafe_code)] // target-feature code and its intrinsics, run only after detection
 
-use std::arch::x86_64::{
-    _mm512_loadu_si512, _mm512_permutex2var_epi16, _mm512_storeu_si512, _mm512_test_epi16_mask,
-};
+use std::arch::x86_64::{_mm512_loadu_si512, _mm512_permutex2var_epi16, _mm512_storeu_si512};
 
 use crate::dct::{Coefs, ZIGZAG_T};
 use crate::huffman::{BitWriter, CodeSet, Mcu, Zigzag};
@@ -21,8 +19,8 @@ static ZIGZAG_T16: [i16; 64] = {
 };
 
 /// The entropy coder (built as `super::code_mcu` is) reading blocks put in zigzag order
-/// by two permutes each, their nonzero masks from two compares: the portable coder
-/// looks up every coefficient's position and builds its mask from eight table lookups.
+/// by two permutes each, so that it reads each coefficient where it lies: the portable
+/// coder looks up every coefficient's position in a table.
 ///
 /// # Safety
 /// The CPU must support AVX-512F and AVX-512BW, AVX2, BMI1, BMI2 and LZCNT.
@@ -55,8 +53,7 @@ unsafe fn zigzag(c: &Coefs) -> Zigzag {
             _mm512_permutex2var_epi16(lo, _mm512_loadu_si512(ZIGZAG_T16[32..].as_ptr().cast()), hi);
         let mut out = Zigzag {
             q: [0; 64],
-            nonzero: u64::from(_mm512_test_epi16_mask(first, first))
-                | u64::from(_mm512_test_epi16_mask(second, second)) << 32,
+            nonzero: c.nonzero,
         };
         _mm512_storeu_si512(out.q.as_mut_ptr().cast(), first);
         _mm512_storeu_si512(out.q[32..].as_mut_ptr().cast(), second);
@@ -67,7 +64,6 @@ unsafe fn zigzag(c: &Coefs) -> Zigzag {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::huffman::ZigzagBlock;
     use softvpu_core::synth::SplitMix64;
 
     fn has_avx512() -> bool {
@@ -107,7 +103,6 @@ mod tests {
                 // SAFETY: checked above.
                 let z = unsafe { zigzag(&c) };
                 assert_eq!(z.q, c.zigzag());
-                assert_eq!(z.nonzero, ZigzagBlock::nonzero(&c));
             }
         }
     }
