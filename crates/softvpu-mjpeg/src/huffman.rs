@@ -164,11 +164,13 @@ impl Acc {
         self.bits |= joined.wrapping_shl(self.n.wrapping_neg());
     }
 
-    /// Appends a pair from [`join`] (at most 54 bits).
+    /// Appends a pair from [`join`] (at most 54 bits): its bits, already at the top of
+    /// the word, go right below the `n` pending ones, so the shift waits on no sum.
     #[inline(always)]
     fn add_joined(&mut self, pair: u64) {
-        self.n += (pair & ((1 << PAIR_LEN_BITS) - 1)) as u32;
-        self.bits |= (pair >> PAIR_LEN_BITS).wrapping_shl(self.n.wrapping_neg());
+        let len = pair & ((1 << PAIR_LEN_BITS) - 1);
+        self.bits |= (pair ^ len) >> self.n;
+        self.n += len as u32;
     }
 
     /// Stores the whole bytes at `stage[pos..]` and advances `pos`: all eight bytes are
@@ -233,13 +235,16 @@ fn push_stuffed(out: &mut Vec<u8>, bytes: &[u8]) {
 /// Bits of a joined pair of codes that hold its length (at most 2 x 27).
 const PAIR_LEN_BITS: u32 = 6;
 
-/// Two packed codes as one: the bits of `a` above those of `b`, shifted above their
-/// total length (`PAIR_LEN_BITS` bits).
+/// Two packed codes as one: the bits of `a` then those of `b` at the top of the word
+/// (MSB first), their total length in the low `PAIR_LEN_BITS` bits (the two never meet:
+/// at most 54 bits).
 #[inline(always)]
 fn join(a: u32, b: u32) -> u64 {
     let (len_a, len_b) = (a & ((1 << LEN_BITS) - 1), b & ((1 << LEN_BITS) - 1));
     let bits = (u64::from(a >> LEN_BITS) << len_b) | u64::from(b >> LEN_BITS);
-    (bits << PAIR_LEN_BITS) | u64::from(len_a + len_b)
+    let len = len_a + len_b;
+    // Shifted up by 64 - len in two steps, each under 64 (a length of 0 has no bits).
+    ((bits << 1) << (63 - len)) | u64::from(len)
 }
 
 /// Joins the first `count` pairs of `codes` (and a few more, whole groups of four),
