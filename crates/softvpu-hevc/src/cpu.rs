@@ -16,7 +16,8 @@ pub enum Isa {
     X86Avx2,
 }
 
-/// The kernels in use: the best this CPU supports unless `SOFTVPU_SIMD=scalar` (or `off`).
+/// The kernels in use: the best this CPU supports unless `SOFTVPU_SIMD=scalar` (or `off`;
+/// `sse` keeps to the SSE4.1 ones).
 pub fn isa() -> Isa {
     static ISA: OnceLock<Isa> = OnceLock::new();
     *ISA.get_or_init(|| {
@@ -24,7 +25,7 @@ pub fn isa() -> Isa {
             return Isa::Scalar;
         }
         #[cfg(target_arch = "x86_64")]
-        if crate::x86::Avx2::detect().is_some() {
+        if softvpu_core::simd::avx2_allowed() && crate::x86::Avx2::detect().is_some() {
             return Isa::X86Avx2;
         }
         #[cfg(target_arch = "x86_64")]

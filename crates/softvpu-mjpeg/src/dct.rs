@@ -292,7 +292,7 @@ const fn zigzag_bits() -> [[u64; 256]; 8] {
 
 /// The nonzero mask of a block moved from the transposed layout to zigzag order.
 #[inline(always)]
-fn zigzag_mask(m: u64) -> u64 {
+pub(crate) fn zigzag_mask(m: u64) -> u64 {
     let mut out = 0;
     for (j, lut) in ZIGZAG_BITS.iter().enumerate() {
         out |= lut[(m >> (8 * j)) as usize & 255];

@@ -64,9 +64,9 @@ pub struct MjpegEncoder {
     width: u32,
     height: u32,
     threads: usize,
-    /// The AVX2 build of the row coder, when the CPU runs it and SIMD is allowed.
+    /// The x86 kernels (AVX2 or SSE2), unless SIMD is turned off.
     #[cfg(target_arch = "x86_64")]
-    avx2: Option<crate::x86::Avx2>,
+    x86: Option<crate::x86::Cpu>,
     mcus_x: usize,
     mcus_y: usize,
     codes: CodeSet,
@@ -96,7 +96,7 @@ impl MjpegEncoder {
             height,
             threads: threads.max(1),
             #[cfg(target_arch = "x86_64")]
-            avx2: crate::x86::Avx2::detect().filter(|_| softvpu_core::simd::simd_allowed()),
+            x86: softvpu_core::simd::simd_allowed().then(crate::x86::Cpu::detect),
             mcus_x: (width as usize).div_ceil(16),
             mcus_y: (height as usize).div_ceil(16),
             codes: CodeSet::annex_k(),
@@ -154,7 +154,7 @@ impl MjpegEncoder {
             mcus_y: self.mcus_y,
             measure_error: self.measure_error,
             #[cfg(target_arch = "x86_64")]
-            avx2: self.avx2,
+            x86: self.x86,
         };
         self.segments.resize_with(bands.len(), Vec::new);
         let segments = &mut self.segments[..bands.len()];
@@ -295,7 +295,7 @@ pub(crate) struct RowCoder<'f, 'a> {
     /// Measure each band's error against the frame (bands then carry reconstructions).
     measure_error: bool,
     #[cfg(target_arch = "x86_64")]
-    avx2: Option<crate::x86::Avx2>,
+    x86: Option<crate::x86::Cpu>,
 }
 
 /// A band's share of the reconstruction: whole rows of each plane.
@@ -460,7 +460,7 @@ impl RowCoder<'_, '_> {
         recon: Option<&mut ReconBand<'_>>,
     ) {
         #[cfg(target_arch = "x86_64")]
-        if let Some(cpu) = self.avx2 {
+        if let Some(cpu) = self.x86 {
             return cpu.code_rows(self, rows, w, out, recon);
         }
         self.code_rows_with(Portable, rows, w, out, recon);
@@ -623,10 +623,13 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn x86_builds_code_the_same_images() {
-        let Some(cpu) = crate::x86::Avx2::detect() else {
-            eprintln!("no AVX2 on this CPU: nothing to compare");
-            return;
-        };
+        use crate::x86::Cpu;
+        // SSE2 always; AVX2 where the CPU has it, with AVX-512 where present, then without.
+        let mut builds = vec![Cpu::Sse2];
+        match crate::x86::Avx2::detect() {
+            Some(cpu) => builds.extend([Cpu::Avx2(cpu), Cpu::Avx2(cpu.without_avx512())]),
+            None => eprintln!("no AVX2 on this CPU: only SSE2 compared"),
+        }
         let patterns = [
             Pattern::Noise { seed: 5 },
             Pattern::Edges,
@@ -644,12 +647,11 @@ mod tests {
                 let frame = Frame::from_nv12(&nv12, w, h).unwrap();
                 for quality in [1, 50, 90, 100] {
                     let mut portable = MjpegEncoder::new(w, h, 2);
-                    portable.avx2 = None;
+                    portable.x86 = None;
                     let a = portable.encode(&frame, quality, true).unwrap();
-                    // The best kernels this CPU has (AVX-512 where present), then AVX2.
-                    for cpu in [cpu, cpu.without_avx512()] {
+                    for &cpu in &builds {
                         let mut fast = MjpegEncoder::new(w, h, 2);
-                        fast.avx2 = Some(cpu);
+                        fast.x86 = Some(cpu);
                         let b = fast.encode(&frame, quality, true).unwrap();
                         assert_eq!(a.data, b.data, "{w}x{h} pattern {i} q{quality} {cpu:?}");
                         assert_eq!(a.recon, b.recon);

@@ -7,15 +7,12 @@
 #![allow(unsafe_code)] // target-feature code and its intrinsics, run only after detection
 
 use std::arch::x86_64::{
-    __m128i, __m256i, _mm256_abs_epi16, _mm256_add_epi16, _mm256_add_epi32, _mm256_castsi256_si128,
+    __m128i, __m256i, _mm256_abs_epi16, _mm256_add_epi16, _mm256_castsi256_si128,
     _mm256_cmpeq_epi16, _mm256_cvtepu8_epi16, _mm256_extracti128_si256, _mm256_loadu_si256,
-    _mm256_madd_epi16, _mm256_min_epi16, _mm256_movemask_epi8, _mm256_mulhi_epi16,
-    _mm256_mulhi_epu16, _mm256_or_si256, _mm256_packs_epi16, _mm256_packs_epi32, _mm256_set1_epi16,
-    _mm256_set1_epi32, _mm256_setr_epi16, _mm256_setzero_si256, _mm256_shuffle_epi8,
-    _mm256_sign_epi16, _mm256_slli_epi16, _mm256_srai_epi16, _mm256_srai_epi32, _mm256_sub_epi16,
-    _mm256_unpackhi_epi16, _mm256_unpackhi_epi32, _mm256_unpackhi_epi64, _mm256_unpacklo_epi16,
-    _mm256_unpacklo_epi32, _mm256_unpacklo_epi64, _mm_loadu_si128, _mm_prefetch, _mm_setr_epi8,
-    _mm_shuffle_epi8, _mm_storeu_si128, _MM_HINT_T0,
+    _mm256_min_epi16, _mm256_movemask_epi8, _mm256_mulhi_epi16, _mm256_mulhi_epu16,
+    _mm256_or_si256, _mm256_packs_epi16, _mm256_set1_epi16, _mm256_setr_epi16,
+    _mm256_setzero_si256, _mm256_shuffle_epi8, _mm256_sign_epi16, _mm256_sub_epi16,
+    _mm_loadu_si128, _mm_prefetch, _mm_setr_epi8, _mm_shuffle_epi8, _mm_storeu_si128, _MM_HINT_T0,
 };
 use std::ops::Range;
 
@@ -23,11 +20,116 @@ use crate::dct::{
     Coefs, QuantRows, Quantizer, AC_MAX, DC_MAX, PASS1_SHIFT, PASS2_SHIFT, ROT_1, ROT_2, ROT_3,
     ROT_5, ROT_6, ROT_7, ROT_Z15, ROT_Z73, ZIGZAG_T,
 };
-use crate::encoder::{Kernels, ReconBand, RowCoder};
+use crate::encoder::{Kernels, Portable, ReconBand, RowCoder};
 use crate::huffman::{BitWriter, CodeSet, Mcu};
 use crate::samples::McuSamples;
 
+/// `dct::dct_columns` on eight registers of 16-bit lanes, with the operations of module
+/// `$ops` (one register width's intrinsics): the same sums, products of pairs and
+/// roundings. Expanded inside each kernel, so that its operations inline there.
+macro_rules! dct_columns {
+    ($ops:ident, $d:expr, $second:expr, $shift:ident) => {{
+        use $ops::*;
+        let d = $d;
+        let (t0, t7) = (add16(d[0], d[7]), sub16(d[0], d[7]));
+        let (t1, t6) = (add16(d[1], d[6]), sub16(d[1], d[6]));
+        let (t2, t5) = (add16(d[2], d[5]), sub16(d[2], d[5]));
+        let (t3, t4) = (add16(d[3], d[4]), sub16(d[3], d[4]));
+
+        let (t10, t13) = (add16(t0, t3), sub16(t0, t3));
+        let (t11, t12) = (add16(t1, t2), sub16(t1, t2));
+        let (sum, diff) = (add16(t10, t11), sub16(t10, t11));
+        if $second {
+            d[0] = round_down2(sum);
+            d[4] = round_down2(diff);
+        } else {
+            d[0] = up2(sum);
+            d[4] = up2(diff);
+        }
+        let round = splat32(1 << ($shift - 1));
+        let even = pairs(t13, t12);
+        d[2] = down::<$shift>(plus(madd(even, ROT_2), round));
+        d[6] = down::<$shift>(plus(madd(even, ROT_6), round));
+
+        let z = pairs(add16(t4, t6), add16(t5, t7));
+        let (z73, z15) = (plus(madd(z, ROT_Z73), round), plus(madd(z, ROT_Z15), round));
+        let (p47, p56) = (pairs(t4, t7), pairs(t5, t6));
+        d[7] = down::<$shift>(plus(madd(p47, ROT_7), z73));
+        d[1] = down::<$shift>(plus(madd(p47, ROT_1), z15));
+        d[5] = down::<$shift>(plus(madd(p56, ROT_5), z15));
+        d[3] = down::<$shift>(plus(madd(p56, ROT_3), z73));
+    }};
+}
+
+/// 8x8 transposes of 16-bit lanes (within each 128-bit half) with module `$ops`'s
+/// unpacks: words, then pairs of words, then quads.
+macro_rules! transpose {
+    ($ops:ident, $d:expr) => {{
+        use $ops::*;
+        let d = $d;
+        // a[2k], a[2k + 1]: rows 2k and 2k + 1 interleaved, columns 0-3 then 4-7.
+        let a = std::array::from_fn::<_, 8, _>(|i| unpack16(d[i & !1], d[i | 1], i % 2 == 1));
+        // b[4h + c]: columns 2c, 2c + 1 of rows 4h..4h + 4.
+        let b = std::array::from_fn::<_, 8, _>(|i| {
+            let (h, c) = (i / 4, i % 4);
+            unpack32(a[4 * h + c / 2], a[4 * h + 2 + c / 2], c % 2 == 1)
+        });
+        for c in 0..4 {
+            d[2 * c] = unpack64(b[c], b[4 + c], false);
+            d[2 * c + 1] = unpack64(b[c], b[4 + c], true);
+        }
+    }};
+}
+
 mod avx512;
+mod sse2;
+
+/// The x86 kernels an encoder codes with: AVX2 (with BMI and LZCNT, and AVX-512F/BW where
+/// present and allowed), else SSE2, which every x86-64 CPU has.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Cpu {
+    Sse2,
+    Avx2(Avx2),
+}
+
+impl Cpu {
+    /// The best this CPU runs (`SOFTVPU_SIMD=sse` keeps to SSE2).
+    pub(crate) fn detect() -> Self {
+        let avx2 = Avx2::detect().filter(|_| softvpu_core::simd::avx2_allowed());
+        avx2.map_or(Self::Sse2, Self::Avx2)
+    }
+
+    pub(crate) fn code_rows(
+        self,
+        coder: &RowCoder<'_, '_>,
+        rows: Range<usize>,
+        w: &mut BitWriter,
+        out: &mut Vec<u8>,
+        recon: Option<&mut ReconBand<'_>>,
+    ) {
+        match self {
+            Self::Avx2(cpu) => cpu.code_rows(coder, rows, w, out, recon),
+            Self::Sse2 => coder.code_rows_with(Sse2, rows, w, out, recon),
+        }
+    }
+}
+
+/// The SSE2 transform and the portable entropy coder.
+#[derive(Clone, Copy, Debug)]
+struct Sse2;
+
+impl Kernels for Sse2 {
+    #[inline(always)]
+    fn transform(self, src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut Mcu) {
+        // SAFETY: SSE2 is part of x86-64.
+        unsafe { sse2::transform_mcu(src, quant, out) }
+    }
+
+    #[inline(always)]
+    fn code(self, w: &mut BitWriter, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSet) {
+        Portable.code(w, blocks, pred, codes);
+    }
+}
 
 /// Whether this CPU runs AVX-512F and AVX-512BW, what the [`avx512`] kernels need besides
 /// [`Avx2`]'s features.
@@ -247,50 +349,6 @@ unsafe fn transform_pair(mut d: Pair, quant: &Quantizer, a: &mut Coefs, b: &mut 
     quantize(&d, quant, a, b);
 }
 
-/// A 16-bit vector's lanes paired with another's for [`madd`]: the low four lanes of each
-/// half, then the high four.
-type Pairs = (__m256i, __m256i);
-
-/// # Safety
-/// The CPU must support AVX2.
-#[inline]
-#[target_feature(enable = "avx2")]
-unsafe fn pairs(a: __m256i, b: __m256i) -> Pairs {
-    (_mm256_unpacklo_epi16(a, b), _mm256_unpackhi_epi16(a, b))
-}
-
-/// `dct::madd` of every pair: 32-bit sums.
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[inline]
-#[target_feature(enable = "avx2")]
-unsafe fn madd((lo, hi): Pairs, k: [i16; 2]) -> Pairs {
-    let k = _mm256_set1_epi32(i32::from(k[0] as u16) | i32::from(k[1]) << 16);
-    (_mm256_madd_epi16(lo, k), _mm256_madd_epi16(hi, k))
-}
-
-/// # Safety
-/// The CPU must support AVX2.
-#[inline]
-#[target_feature(enable = "avx2")]
-unsafe fn plus((a, b): Pairs, (c, d): Pairs) -> Pairs {
-    (_mm256_add_epi32(a, c), _mm256_add_epi32(b, d))
-}
-
-/// 32-bit sums (their rounding already added) shifted down and packed back in lane order.
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[inline]
-#[target_feature(enable = "avx2")]
-unsafe fn down<const SHIFT: i32>((lo, hi): Pairs) -> __m256i {
-    _mm256_packs_epi32(
-        _mm256_srai_epi32::<SHIFT>(lo),
-        _mm256_srai_epi32::<SHIFT>(hi),
-    )
-}
-
 /// `dct::dct_columns` on both blocks, `SHIFT` the pass's.
 ///
 /// # Safety
@@ -298,68 +356,119 @@ unsafe fn down<const SHIFT: i32>((lo, hi): Pairs) -> __m256i {
 #[inline]
 #[target_feature(enable = "avx2")]
 unsafe fn dct_columns<const SECOND: bool, const SHIFT: i32>(d: &mut Pair) {
-    let (add, sub) = (_mm256_add_epi16, _mm256_sub_epi16);
-    let (t0, t7) = (add(d[0], d[7]), sub(d[0], d[7]));
-    let (t1, t6) = (add(d[1], d[6]), sub(d[1], d[6]));
-    let (t2, t5) = (add(d[2], d[5]), sub(d[2], d[5]));
-    let (t3, t4) = (add(d[3], d[4]), sub(d[3], d[4]));
-
-    let (t10, t13) = (add(t0, t3), sub(t0, t3));
-    let (t11, t12) = (add(t1, t2), sub(t1, t2));
-    let (sum, diff) = (add(t10, t11), sub(t10, t11));
-    if SECOND {
-        let half = _mm256_set1_epi16(2);
-        d[0] = _mm256_srai_epi16::<2>(add(sum, half));
-        d[4] = _mm256_srai_epi16::<2>(add(diff, half));
-    } else {
-        d[0] = _mm256_slli_epi16::<2>(sum);
-        d[4] = _mm256_slli_epi16::<2>(diff);
-    }
-    let r = _mm256_set1_epi32(1 << (SHIFT - 1));
-    let round = (r, r);
-    let even = pairs(t13, t12);
-    d[2] = down::<SHIFT>(plus(madd(even, ROT_2), round));
-    d[6] = down::<SHIFT>(plus(madd(even, ROT_6), round));
-
-    let z = pairs(add(t4, t6), add(t5, t7));
-    let (z73, z15) = (plus(madd(z, ROT_Z73), round), plus(madd(z, ROT_Z15), round));
-    let (p47, p56) = (pairs(t4, t7), pairs(t5, t6));
-    d[7] = down::<SHIFT>(plus(madd(p47, ROT_7), z73));
-    d[1] = down::<SHIFT>(plus(madd(p47, ROT_1), z15));
-    d[5] = down::<SHIFT>(plus(madd(p56, ROT_5), z15));
-    d[3] = down::<SHIFT>(plus(madd(p56, ROT_3), z73));
+    dct_columns!(wide, d, SECOND, SHIFT);
 }
 
-/// Both blocks' 8x8 transposes at once (each within its 128-bit half): words, then
-/// pairs of words, then quads.
+/// Both blocks' 8x8 transposes at once (each within its 128-bit half).
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[inline]
 #[target_feature(enable = "avx2")]
 unsafe fn transpose(d: &mut Pair) {
-    // a[2k], a[2k + 1]: rows 2k and 2k + 1 interleaved, columns 0-3 then 4-7.
-    let a: Pair = std::array::from_fn(|i| {
-        let (x, y) = (d[i & !1], d[i | 1]);
-        if i % 2 == 0 {
-            _mm256_unpacklo_epi16(x, y)
+    transpose!(wide, d);
+}
+
+/// The operations [`dct_columns!`] and [`transpose!`] use, on 256-bit registers.
+mod wide {
+    use std::arch::x86_64::*;
+
+    /// A register's lanes paired with another's for [`madd`]: the low four lanes of each
+    /// 128-bit half, then the high four.
+    pub(super) type Pairs = (__m256i, __m256i);
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn add16(a: __m256i, b: __m256i) -> __m256i {
+        _mm256_add_epi16(a, b)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn sub16(a: __m256i, b: __m256i) -> __m256i {
+        _mm256_sub_epi16(a, b)
+    }
+
+    /// `(a + 2) >> 2`: the second pass's even outputs.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn round_down2(a: __m256i) -> __m256i {
+        _mm256_srai_epi16::<2>(_mm256_add_epi16(a, _mm256_set1_epi16(2)))
+    }
+
+    /// `a << 2`: the first pass's even outputs.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn up2(a: __m256i) -> __m256i {
+        _mm256_slli_epi16::<2>(a)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn pairs(a: __m256i, b: __m256i) -> Pairs {
+        (_mm256_unpacklo_epi16(a, b), _mm256_unpackhi_epi16(a, b))
+    }
+
+    /// `dct::madd` of every pair: 32-bit sums.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn madd((lo, hi): Pairs, k: [i16; 2]) -> Pairs {
+        let k = _mm256_set1_epi32(i32::from(k[0] as u16) | i32::from(k[1]) << 16);
+        (_mm256_madd_epi16(lo, k), _mm256_madd_epi16(hi, k))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn plus((a, b): Pairs, (c, d): Pairs) -> Pairs {
+        (_mm256_add_epi32(a, c), _mm256_add_epi32(b, d))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn splat32(v: i32) -> Pairs {
+        (_mm256_set1_epi32(v), _mm256_set1_epi32(v))
+    }
+
+    /// 32-bit sums (their rounding already added) shifted down and packed back in lane
+    /// order.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn down<const SHIFT: i32>((lo, hi): Pairs) -> __m256i {
+        _mm256_packs_epi32(
+            _mm256_srai_epi32::<SHIFT>(lo),
+            _mm256_srai_epi32::<SHIFT>(hi),
+        )
+    }
+
+    /// The unpacks of the transpose: words, pairs of words, quads (low or high halves).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn unpack16(a: __m256i, b: __m256i, high: bool) -> __m256i {
+        if high {
+            _mm256_unpackhi_epi16(a, b)
         } else {
-            _mm256_unpackhi_epi16(x, y)
+            _mm256_unpacklo_epi16(a, b)
         }
-    });
-    // b[4h + c]: columns 2c, 2c + 1 of rows 4h..4h + 4.
-    let b: Pair = std::array::from_fn(|i| {
-        let (h, c) = (i / 4, i % 4);
-        let (x, y) = (a[4 * h + c / 2], a[4 * h + 2 + c / 2]);
-        if c % 2 == 0 {
-            _mm256_unpacklo_epi32(x, y)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn unpack32(a: __m256i, b: __m256i, high: bool) -> __m256i {
+        if high {
+            _mm256_unpackhi_epi32(a, b)
         } else {
-            _mm256_unpackhi_epi32(x, y)
+            _mm256_unpacklo_epi32(a, b)
         }
-    });
-    for c in 0..4 {
-        d[2 * c] = _mm256_unpacklo_epi64(b[c], b[4 + c]);
-        d[2 * c + 1] = _mm256_unpackhi_epi64(b[c], b[4 + c]);
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn unpack64(a: __m256i, b: __m256i, high: bool) -> __m256i {
+        if high {
+            _mm256_unpackhi_epi64(a, b)
+        } else {
+            _mm256_unpacklo_epi64(a, b)
+        }
     }
 }
 
@@ -446,7 +555,6 @@ const PICK_USED: [[bool; 4]; 4] = {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encoder::Portable;
     use crate::tables::{quant_table, Component};
     use softvpu_core::synth::SplitMix64;
 
@@ -459,16 +567,21 @@ mod tests {
         };
         let (mut a, mut b) = (Mcu::default(), Mcu::default());
         Portable.transform(&src, quant, &mut a);
-        // SAFETY: the caller checked for AVX2.
-        unsafe { transform_mcu(&src, quant, &mut b) };
-        assert_eq!(a, b);
+        // SAFETY: SSE2 is part of x86-64.
+        unsafe { sse2::transform_mcu(&src, quant, &mut b) };
+        assert_eq!(a, b, "SSE2");
+        if std::is_x86_feature_detected!("avx2") {
+            let mut c = Mcu::default();
+            // SAFETY: checked just above.
+            unsafe { transform_mcu(&src, quant, &mut c) };
+            assert_eq!(a, c, "AVX2");
+        }
     }
 
     #[test]
-    fn avx2_transform_equals_portable() {
+    fn sse2_and_avx2_transforms_equal_portable() {
         if !std::is_x86_feature_detected!("avx2") {
-            eprintln!("no AVX2 on this CPU: nothing to compare");
-            return;
+            eprintln!("no AVX2 on this CPU: only SSE2 compared");
         }
         let mut rng = SplitMix64(7);
         let tables = [
