@@ -1,7 +1,6 @@
 //! Whether the codecs may use their SIMD kernels: yes, unless `SOFTVPU_SIMD` is `scalar`,
 //! `off` or `0` (read once per process), which forces the portable code everywhere;
-//! `SOFTVPU_SIMD=avx2` keeps the kernels but not the AVX-512 ones; `SOFTVPU_SIMD=sse`
-//! keeps to the SSE ones (no AVX of any width), as on a CPU without AVX2.
+//! `SOFTVPU_SIMD=sse` keeps to the SSE kernels (no AVX), as on a CPU without AVX2.
 
 use std::sync::OnceLock;
 
@@ -24,10 +23,4 @@ pub fn simd_allowed() -> bool {
 /// `sse`, so that the SSE kernels can be measured on such a CPU.
 pub fn avx2_allowed() -> bool {
     simd_allowed() && setting() != "sse"
-}
-
-/// Whether AVX-512 kernels may run (where the CPU has them): not when `SOFTVPU_SIMD`
-/// is `avx2` or `sse`, so that the AVX2 kernels can be measured on such a CPU.
-pub fn avx512_allowed() -> bool {
-    avx2_allowed() && setting() != "avx2"
 }

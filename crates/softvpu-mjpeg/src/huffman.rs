@@ -76,11 +76,13 @@ fn category(v: i32) -> u32 {
 }
 
 /// A block's quantised coefficients as the block coder reads them: in zigzag order.
-pub(crate) trait ZigzagBlock {
+pub(crate) trait ZigzagBlock: Default {
     /// Bit k set where zigzag coefficient k is not zero.
     fn nonzero(&self) -> u64;
     /// Zigzag coefficient `k` (< 64).
     fn at(&self, k: u32) -> i16;
+    /// Every coefficient in zigzag order.
+    fn zigzag(&self) -> [i16; 64];
 }
 
 /// The transform's layout, read through a table.
@@ -94,13 +96,26 @@ impl ZigzagBlock for Coefs {
     fn at(&self, k: u32) -> i16 {
         self.q[ZIGZAG_T8[k as usize & 63] as usize & 63]
     }
+
+    fn zigzag(&self) -> [i16; 64] {
+        Coefs::zigzag(self)
+    }
 }
 
-/// A block already in zigzag order (reordered by a vector permute).
-#[derive(Clone, Copy, Debug)]
+/// A block already in zigzag order (reordered by the x86 transform's byte shuffles).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Zigzag {
     pub(crate) q: [i16; 64],
     pub(crate) nonzero: u64,
+}
+
+impl Default for Zigzag {
+    fn default() -> Self {
+        Self {
+            q: [0; 64],
+            nonzero: 0,
+        }
+    }
 }
 
 impl ZigzagBlock for Zigzag {
@@ -112,6 +127,10 @@ impl ZigzagBlock for Zigzag {
     #[inline(always)]
     fn at(&self, k: u32) -> i16 {
         self.q[k as usize & 63]
+    }
+
+    fn zigzag(&self) -> [i16; 64] {
+        self.q
     }
 }
 
@@ -582,9 +601,9 @@ mod tests {
         let plain_dc = [HuffmanCodes::new(&DC_LUMA), HuffmanCodes::new(&DC_CHROMA)];
         let plain_ac = [HuffmanCodes::new(&AC_LUMA), HuffmanCodes::new(&AC_CHROMA)];
         let mut rng = softvpu_core::synth::SplitMix64(9);
-        let mut writer = BitWriter::default();
+        let (mut writer, mut zigzag_writer) = (BitWriter::default(), BitWriter::default());
         let mut reference = Reference { bits: Vec::new() };
-        let (mut pred, mut ref_pred) = ([0i16; 3], [0i16; 3]);
+        let (mut pred, mut zigzag_pred, mut ref_pred) = ([0i16; 3], [0i16; 3], [0i16; 3]);
         for mcu in 0..400 {
             let blocks: [[i16; 64]; 6] = std::array::from_fn(|_| {
                 let density = [0, 2, 10, 64][rng.below(4) as usize];
@@ -608,6 +627,12 @@ mod tests {
             });
             let mcu_coefs: Mcu = std::array::from_fn(|i| coefs(&blocks[i]));
             writer.mcu(&mcu_coefs, &mut pred, &set);
+            // The same blocks as the x86 transform leaves them: in zigzag order.
+            let mcu_zigzag: [Zigzag; 6] = std::array::from_fn(|i| Zigzag {
+                q: blocks[i],
+                nonzero: mcu_coefs[i].nonzero,
+            });
+            zigzag_writer.mcu(&mcu_zigzag, &mut zigzag_pred, &set);
             for (i, zz) in blocks.iter().enumerate() {
                 let c = usize::from(i >= 4);
                 let p = &mut ref_pred[i.saturating_sub(3)];
@@ -615,6 +640,8 @@ mod tests {
             }
         }
         writer.flush();
+        zigzag_writer.flush();
+        assert_eq!(writer.out, zigzag_writer.out, "blocks in zigzag order");
         let expect = reference.bytes();
         assert!(
             writer.out == expect,

@@ -1,9 +1,9 @@
-//! x86-64 code, run only after detection: the row coder and entropy coder compiled a
-//! second time with AVX2, BMI1/2 and LZCNT enabled (and again with AVX-512F/BW, for
-//! [`avx512`]'s entropy coder input), and an AVX2 MCU transform that computes exactly
-//! the coefficients the portable [`transform_block`](crate::dct::transform_block)
-//! computes: the same 16-bit sums, 32-bit products of pairs and roundings, two blocks a
-//! register (16 lanes).
+//! x86-64 code: the row coder and entropy coder compiled a second time with AVX2, BMI1/2
+//! and LZCNT enabled (run only after detection), with an AVX2 MCU transform that computes
+//! exactly the coefficients the portable [`transform_block`](crate::dct::transform_block)
+//! computes (the same 16-bit sums, 32-bit products of pairs and roundings, two blocks a
+//! register) and leaves them in zigzag order; else the [`sse2`] transform, a block a
+//! register, with the portable coder.
 #![allow(unsafe_code)] // target-feature code and its intrinsics, run only after detection
 
 use std::arch::x86_64::{
@@ -21,7 +21,7 @@ use crate::dct::{
     ROT_5, ROT_6, ROT_7, ROT_Z15, ROT_Z73, ZIGZAG_T,
 };
 use crate::encoder::{Kernels, Portable, ReconBand, RowCoder};
-use crate::huffman::{BitWriter, CodeSet, Mcu};
+use crate::huffman::{BitWriter, CodeSet, Mcu, Zigzag};
 use crate::samples::McuSamples;
 
 /// `dct::dct_columns` on eight registers of 16-bit lanes, with the operations of module
@@ -81,11 +81,10 @@ macro_rules! transpose {
     }};
 }
 
-mod avx512;
 mod sse2;
 
-/// The x86 kernels an encoder codes with: AVX2 (with BMI and LZCNT, and AVX-512F/BW where
-/// present and allowed), else SSE2, which every x86-64 CPU has.
+/// The x86 kernels an encoder codes with: AVX2 (with BMI and LZCNT), else SSE2, which
+/// every x86-64 CPU has.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Cpu {
     Sse2,
@@ -119,6 +118,8 @@ impl Cpu {
 struct Sse2;
 
 impl Kernels for Sse2 {
+    type Block = Coefs;
+
     #[inline(always)]
     fn transform(self, src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut Mcu) {
         // SAFETY: SSE2 is part of x86-64.
@@ -131,18 +132,9 @@ impl Kernels for Sse2 {
     }
 }
 
-/// Whether this CPU runs AVX-512F and AVX-512BW, what the [`avx512`] kernels need besides
-/// [`Avx2`]'s features.
-fn avx512_detected() -> bool {
-    std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw")
-}
-
-/// Proof that this CPU runs AVX2, BMI1, BMI2 and LZCNT (and whether AVX-512F/BW too, when
-/// allowed): only [`Avx2::detect`] makes one.
+/// Proof that this CPU runs AVX2, BMI1, BMI2 and LZCNT: only [`Avx2::detect`] makes one.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Avx2 {
-    avx512: bool,
-}
+pub(crate) struct Avx2(());
 
 impl Avx2 {
     pub(crate) fn detect() -> Option<Self> {
@@ -150,14 +142,7 @@ impl Avx2 {
             && std::is_x86_feature_detected!("bmi1")
             && std::is_x86_feature_detected!("bmi2")
             && std::is_x86_feature_detected!("lzcnt");
-        let avx512 = avx512_detected() && softvpu_core::simd::avx512_allowed();
-        all.then_some(Self { avx512 })
-    }
-
-    /// The same CPU, but transforming with AVX2 only.
-    #[cfg(test)]
-    pub(crate) fn without_avx512(self) -> Self {
-        Self { avx512: false }
+        all.then_some(Self(()))
     }
 
     pub(crate) fn code_rows(
@@ -168,58 +153,24 @@ impl Avx2 {
         out: &mut Vec<u8>,
         recon: Option<&mut ReconBand<'_>>,
     ) {
-        if self.avx512 {
-            // SAFETY: `avx512` is set only when AVX-512F and BW were detected (with the rest).
-            return unsafe { code_rows_avx512(Avx512(()), coder, rows, w, out, recon) };
-        }
         // SAFETY: `self` exists only when the features were detected.
         unsafe { code_rows(self, coder, rows, w, out, recon) }
     }
 }
 
-/// Kernels for a CPU with AVX-512F and AVX-512BW besides the rest: the AVX2 transform,
-/// and the entropy coder fed blocks already in zigzag order.
-#[derive(Clone, Copy, Debug)]
-struct Avx512(());
-
-impl Kernels for Avx512 {
-    #[inline(always)]
-    fn transform(self, src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut Mcu) {
-        // SAFETY: `self` exists only when AVX-512F and AVX-512BW (which imply AVX2) were
-        // detected.
-        unsafe { transform_mcu(src, quant, out) }
-    }
-
-    #[inline(always)]
-    fn code(self, w: &mut BitWriter, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSet) {
-        // SAFETY: `self` exists only when every feature was detected.
-        unsafe { avx512::code_mcu(w, blocks, pred, codes) }
-    }
-}
-
-/// # Safety
-/// The CPU must support AVX-512F, AVX-512BW, AVX2, BMI1, BMI2 and LZCNT.
-#[target_feature(enable = "avx512f,avx512bw,avx2,bmi1,bmi2,lzcnt")]
-unsafe fn code_rows_avx512(
-    cpu: Avx512,
-    coder: &RowCoder<'_, '_>,
-    rows: Range<usize>,
-    w: &mut BitWriter,
-    out: &mut Vec<u8>,
-    recon: Option<&mut ReconBand<'_>>,
-) {
-    coder.code_rows_with(cpu, rows, w, out, recon);
-}
-
+/// The AVX2 transform, which leaves blocks in zigzag order, and the entropy coder built
+/// for AVX2.
 impl Kernels for Avx2 {
+    type Block = Zigzag;
+
     #[inline(always)]
-    fn transform(self, src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut Mcu) {
+    fn transform(self, src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut [Zigzag; 6]) {
         // SAFETY: `self` exists only when AVX2 was detected.
         unsafe { transform_mcu(src, quant, out) }
     }
 
     #[inline(always)]
-    fn code(self, w: &mut BitWriter, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSet) {
+    fn code(self, w: &mut BitWriter, blocks: &[Zigzag; 6], pred: &mut [i16; 3], codes: &CodeSet) {
         // SAFETY: `self` exists only when the features were detected.
         unsafe { code_mcu(w, blocks, pred, codes) }
     }
@@ -246,17 +197,18 @@ unsafe fn code_rows(
 /// The CPU must support AVX2, BMI1, BMI2 and LZCNT.
 #[inline(never)]
 #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt")]
-unsafe fn code_mcu(w: &mut BitWriter, blocks: &Mcu, pred: &mut [i16; 3], codes: &CodeSet) {
+unsafe fn code_mcu(w: &mut BitWriter, blocks: &[Zigzag; 6], pred: &mut [i16; 3], codes: &CodeSet) {
     w.mcu(blocks, pred, codes);
 }
 
 /// Level-shifts, transforms and quantises the six blocks of an MCU, two at a time (the
-/// upper luma pair, the lower, then Cb beside Cr), reading the rows straight from `src`.
+/// upper luma pair, the lower, then Cb beside Cr), reading the rows straight from `src`;
+/// leaves them in zigzag order.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
-unsafe fn transform_mcu(src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut Mcu) {
+unsafe fn transform_mcu(src: &McuSamples<'_>, quant: [&Quantizer; 2], out: &mut [Zigzag; 6]) {
     let ((y, ys), (uv, uvs)) = (src.y_rows(), src.uv_rows());
     prefetch_ahead(y, ys, 16);
     prefetch_ahead(uv, uvs, 8);
@@ -342,7 +294,7 @@ unsafe fn prefetch_ahead(plane: &[u8], stride: usize, rows: usize) {
 /// The CPU must support AVX2.
 #[inline]
 #[target_feature(enable = "avx2")]
-unsafe fn transform_pair(mut d: Pair, quant: &Quantizer, a: &mut Coefs, b: &mut Coefs) {
+unsafe fn transform_pair(mut d: Pair, quant: &Quantizer, a: &mut Zigzag, b: &mut Zigzag) {
     dct_columns::<false, { PASS1_SHIFT as i32 }>(&mut d);
     transpose(&mut d);
     dct_columns::<true, { PASS2_SHIFT as i32 }>(&mut d);
@@ -473,81 +425,89 @@ mod wide {
 }
 
 /// `Quantizer::quantize` of both blocks (row u of each against the quantiser's row u),
-/// each block's half stored in its own coefficients, with its nonzero mask in zigzag
-/// order.
+/// then each block's coefficients put in zigzag order by byte shuffles (the same for
+/// both halves) and stored with their nonzero mask.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[inline]
 #[target_feature(enable = "avx2")]
-unsafe fn quantize(d: &Pair, quant: &Quantizer, a: &mut Coefs, b: &mut Coefs) {
+unsafe fn quantize(d: &Pair, quant: &Quantizer, a: &mut Zigzag, b: &mut Zigzag) {
     let ac = _mm256_set1_epi16(AC_MAX);
     let (x, y) = (AC_MAX, DC_MAX);
     let first_row = _mm256_setr_epi16(y, x, x, x, x, x, x, x, y, x, x, x, x, x, x, x);
-    let zero = _mm256_setzero_si256();
-    let mut is_zero = [zero; 8];
-    for (u, z) in is_zero.iter_mut().enumerate() {
+    let rows: Pair = std::array::from_fn(|u| {
         // Row u of a quantiser table, in both halves.
         // SAFETY: each row is 32 bytes.
         let row = |v: &QuantRows| unsafe { _mm256_loadu_si256(v[u].as_ptr().cast::<__m256i>()) };
         let n = _mm256_add_epi16(_mm256_abs_epi16(d[u]), row(&quant.half));
         let q = _mm256_mulhi_epi16(_mm256_mulhi_epu16(n, row(&quant.magic)), row(&quant.scale));
         let q = _mm256_min_epi16(q, if u == 0 { first_row } else { ac });
-        let q = _mm256_sign_epi16(q, d[u]);
-        // SAFETY: coefficients 8u..8u + 8 are inside each block.
-        unsafe {
-            _mm_storeu_si128(a.q[8 * u..].as_mut_ptr().cast(), _mm256_castsi256_si128(q));
-            _mm_storeu_si128(
-                b.q[8 * u..].as_mut_ptr().cast(),
-                _mm256_extracti128_si256::<1>(q),
-            );
-        }
-        *z = _mm256_cmpeq_epi16(q, zero);
-    }
-    // Zero flags as bytes, 16 transposed positions a half; then gathered in zigzag order,
-    // 16 positions a register half, by byte shuffles (the same for both blocks).
-    let flags: [__m256i; 4] =
-        std::array::from_fn(|k| _mm256_packs_epi16(is_zero[2 * k], is_zero[2 * k + 1]));
-    let (mut za, mut zb) = (0u64, 0u64);
+        _mm256_sign_epi16(q, d[u])
+    });
+    let zero = _mm256_setzero_si256();
+    let mut is_zero = [zero; 8];
     for (m, picks) in ZIGZAG_PICK.iter().enumerate() {
+        // Zigzag coefficients 8m..8m + 8, gathered from the rows that hold them.
         let mut zigzag = zero;
-        for (k, pick) in picks.iter().enumerate() {
-            if PICK_USED[m][k] {
+        for (u, pick) in picks.iter().enumerate() {
+            if PICK_USED[m][u] {
                 // SAFETY: each pick is 32 bytes.
                 let pick = unsafe { _mm256_loadu_si256(pick.as_ptr().cast::<__m256i>()) };
-                zigzag = _mm256_or_si256(zigzag, _mm256_shuffle_epi8(flags[k], pick));
+                zigzag = _mm256_or_si256(zigzag, _mm256_shuffle_epi8(rows[u], pick));
             }
         }
-        let mask = _mm256_movemask_epi8(zigzag) as u32;
-        za |= u64::from(mask & 0xFFFF) << (16 * m);
-        zb |= u64::from(mask >> 16) << (16 * m);
+        // SAFETY: coefficients 8m..8m + 8 are inside each block.
+        unsafe {
+            _mm_storeu_si128(
+                a.q[8 * m..].as_mut_ptr().cast(),
+                _mm256_castsi256_si128(zigzag),
+            );
+            _mm_storeu_si128(
+                b.q[8 * m..].as_mut_ptr().cast(),
+                _mm256_extracti128_si256::<1>(zigzag),
+            );
+        }
+        is_zero[m] = _mm256_cmpeq_epi16(zigzag, zero);
+    }
+    // Each mask's 32 bits: zigzag positions 16k..16k + 16 of the first block, then of the
+    // second.
+    let (mut za, mut zb) = (0u64, 0u64);
+    for k in 0..4 {
+        let bytes = _mm256_packs_epi16(is_zero[2 * k], is_zero[2 * k + 1]);
+        let mask = _mm256_movemask_epi8(bytes) as u32;
+        za |= u64::from(mask & 0xFFFF) << (16 * k);
+        zb |= u64::from(mask >> 16) << (16 * k);
     }
     a.nonzero = !za;
     b.nonzero = !zb;
 }
 
-/// `ZIGZAG_PICK[m][k]`: the byte shuffle taking, from the 16 bytes of transposed
-/// positions 16k..16k + 16, those of zigzag positions 16m..16m + 16 (the rest zero), in
-/// both halves of a register.
-static ZIGZAG_PICK: [[[i8; 32]; 4]; 4] = {
-    let mut t = [[[-128i8; 32]; 4]; 4];
-    let mut z = 0;
-    while z < 64 {
-        let p = ZIGZAG_T[z];
-        t[z / 16][p / 16][z % 16] = (p % 16) as i8;
-        t[z / 16][p / 16][16 + z % 16] = (p % 16) as i8;
-        z += 1;
+/// `ZIGZAG_PICK[m][u]`: the byte shuffle taking, from a register half holding transposed
+/// row u (positions 8u..8u + 8), the coefficients among zigzag positions 8m..8m + 8, in
+/// their zigzag places (the rest zero); the same in both halves.
+static ZIGZAG_PICK: [[[i8; 32]; 8]; 8] = {
+    let mut t = [[[-128i8; 32]; 8]; 8];
+    let mut k = 0;
+    while k < 64 {
+        let (p, w) = (ZIGZAG_T[k], k % 8);
+        let (m, u, v) = (k / 8, p / 8, (p % 8) as i8);
+        t[m][u][2 * w] = 2 * v;
+        t[m][u][2 * w + 1] = 2 * v + 1;
+        t[m][u][16 + 2 * w] = 2 * v;
+        t[m][u][16 + 2 * w + 1] = 2 * v + 1;
+        k += 1;
     }
     t
 };
 
-/// Whether [`ZIGZAG_PICK`]`[m][k]` takes anything (14 of the 16 do).
-const PICK_USED: [[bool; 4]; 4] = {
-    let mut used = [[false; 4]; 4];
-    let mut z = 0;
-    while z < 64 {
-        used[z / 16][ZIGZAG_T[z] / 16] = true;
-        z += 1;
+/// Whether [`ZIGZAG_PICK`]`[m][u]` takes anything (40 of the 64 do).
+const PICK_USED: [[bool; 8]; 8] = {
+    let mut used = [[false; 8]; 8];
+    let mut k = 0;
+    while k < 64 {
+        used[k / 8][ZIGZAG_T[k] / 8] = true;
+        k += 1;
     }
     used
 };
@@ -571,10 +531,12 @@ mod tests {
         unsafe { sse2::transform_mcu(&src, quant, &mut b) };
         assert_eq!(a, b, "SSE2");
         if std::is_x86_feature_detected!("avx2") {
-            let mut c = Mcu::default();
+            let mut c = <[Zigzag; 6]>::default();
             // SAFETY: checked just above.
             unsafe { transform_mcu(&src, quant, &mut c) };
-            assert_eq!(a, c, "AVX2");
+            for (a, c) in a.iter().zip(&c) {
+                assert_eq!((a.zigzag(), a.nonzero), (c.q, c.nonzero), "AVX2");
+            }
         }
     }
 
