@@ -3,8 +3,8 @@
 //! coefficients the entropy coder reads by an exact rounding division, and a reference
 //! inverse DCT for the reconstruction.
 //!
-//! Every step is written as the x86 kernel computes it, 16-bit sums and 32-bit products
-//! of pairs (`pmaddwd`), so that both give the same coefficients; the loops run over
+//! Every step is written as the x86 kernels compute it, 16-bit sums and 32-bit products
+//! of pairs (`pmaddwd`), so that all give the same coefficients; the loops run over
 //! eight lanes, which the compiler vectorises on any target.
 
 use crate::tables::ZIGZAG;
@@ -301,7 +301,7 @@ pub(crate) fn zigzag_mask(m: u64) -> u64 {
 }
 
 /// Level-shifts, transforms and quantises one 8x8 block of samples (row-major).
-/// The x86 kernel `x86::transform_mcu` computes the same result.
+/// The x86 kernels (`x86::transform_mcu`, `x86::sse2::transform_mcu`) compute the same.
 #[inline(always)]
 pub fn transform_block(px: &[u8; 64], quant: &Quantizer, out: &mut Coefs) {
     let mut d: [Row; 8] =
