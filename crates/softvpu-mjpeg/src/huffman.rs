@@ -164,25 +164,6 @@ type Stage = [u8; STAGE + 8];
 impl Acc {
     const EMPTY: Self = Self { bits: 0, n: 0 };
 
-    /// Appends a packed code (value above `LEN_BITS` bits of length). There is room for
-    /// two codes (each at most 27 bits) between calls to [`Acc::drain`].
-    #[inline(always)]
-    fn add(&mut self, code: u32) {
-        self.n += code & ((1 << LEN_BITS) - 1);
-        // A shift by 64 - n, taken mod 64 as the instruction does.
-        self.bits |= u64::from(code >> LEN_BITS).wrapping_shl(self.n.wrapping_neg());
-    }
-
-    /// [`Acc::add`] of `a` then `b`: the two joined first, apart from the serial chain
-    /// through `n` and `bits`, so that the chain takes one step per pair.
-    #[inline(always)]
-    fn add_pair(&mut self, a: u32, b: u32) {
-        let len_b = b & ((1 << LEN_BITS) - 1);
-        let joined = (u64::from(a >> LEN_BITS) << len_b) | u64::from(b >> LEN_BITS);
-        self.n += (a & ((1 << LEN_BITS) - 1)) + len_b;
-        self.bits |= joined.wrapping_shl(self.n.wrapping_neg());
-    }
-
     /// Appends a pair from [`join`] (at most 54 bits): its bits, already at the top of
     /// the word, go right below the `n` pending ones, so the shift waits on no sum.
     #[inline(always)]
@@ -202,20 +183,6 @@ impl Acc {
         *pos += (self.n >> 3) as usize;
         self.bits <<= self.n & !7; // whole bytes: at most 7 + 2 x 27 bits are pending
         self.n &= 7;
-    }
-
-    /// Writes packed codes (at most an MCU's), two between drains, at `stage[pos..]`.
-    #[inline(always)]
-    fn put_all(&mut self, codes: &[u32], stage: &mut Stage, pos: &mut usize) {
-        let mut pairs = codes.chunks_exact(2);
-        for pair in &mut pairs {
-            self.add_pair(pair[0], pair[1]);
-            self.drain(stage, pos);
-        }
-        for &code in pairs.remainder() {
-            self.add(code);
-            self.drain(stage, pos);
-        }
     }
 }
 
@@ -435,9 +402,14 @@ impl BitWriter {
     /// Appends the `len` (<= 27) low bits of `value`.
     #[cfg(test)]
     fn put(&mut self, value: u32, len: u32) {
-        let code = (value << LEN_BITS) | len;
-        self.acc.put_all(&[code], &mut self.stage, &mut self.staged);
+        self.put_code((value << LEN_BITS) | len);
         self.unstage();
+    }
+
+    /// Appends one packed code (as a pair with nothing) and stages its whole bytes.
+    fn put_code(&mut self, code: u32) {
+        self.acc.add_joined(join(code, 0));
+        self.acc.drain(&mut self.stage, &mut self.staged);
     }
 
     /// Appends the staged bytes to `out`, stuffed.
@@ -449,8 +421,7 @@ impl BitWriter {
     /// Pads the last byte with one-bits (T.81 F.1.2.3) and writes the bytes still held.
     pub fn flush(&mut self) {
         let pad = (8 - self.acc.n % 8) % 8;
-        let ones = ((1 << pad) - 1) << LEN_BITS | pad;
-        self.acc.put_all(&[ones], &mut self.stage, &mut self.staged);
+        self.put_code(((1 << pad) - 1) << LEN_BITS | pad);
         self.unstage();
         debug_assert_eq!(self.acc.n, 0);
         self.acc = Acc::EMPTY;
