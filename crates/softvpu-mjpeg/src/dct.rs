@@ -164,7 +164,8 @@ const fn transposed_zigzag() -> [usize; 64] {
 pub const ZIGZAG_T: [usize; 64] = transposed_zigzag();
 
 /// Bits below which the dividends stay: |coefficient| + divisor / 2 < 2^14 (the DCT's
-/// outputs are at most 8 x 1031 in magnitude, the divisors at most 8 x 255).
+/// outputs are at most 8192 in magnitude, a flat block of -128, and the divisors at most
+/// 8 x 255).
 const DIVIDEND_BITS: u32 = 14;
 
 /// Division by each table entry times 8 (the DCT's scale), rounding half away from zero,
@@ -248,7 +249,7 @@ fn mulhi_signed(a: i16, b: i16) -> i16 {
 /// of the transposed layout's mask is computed first (eight bytes independently, so
 /// that they vectorise), then moved to zigzag order by tables.
 #[inline(always)]
-fn nonzero_mask(q: &[i16; 64]) -> u64 {
+pub(crate) fn nonzero_mask(q: &[i16; 64]) -> u64 {
     let mut mask = 0u64;
     for (r, row) in q.chunks_exact(8).enumerate() {
         let byte = row
@@ -292,7 +293,7 @@ const fn zigzag_bits() -> [[u64; 256]; 8] {
 
 /// The nonzero mask of a block moved from the transposed layout to zigzag order.
 #[inline(always)]
-pub(crate) fn zigzag_mask(m: u64) -> u64 {
+fn zigzag_mask(m: u64) -> u64 {
     let mut out = 0;
     for (j, lut) in ZIGZAG_BITS.iter().enumerate() {
         out |= lut[(m >> (8 * j)) as usize & 255];

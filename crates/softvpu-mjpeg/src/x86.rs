@@ -81,6 +81,120 @@ macro_rules! transpose {
     }};
 }
 
+/// A module `$name` of the operations [`dct_columns!`] and [`transpose!`] use, on
+/// registers of type `$v` with the intrinsics given (each an instruction of target
+/// feature `$feature`): one definition for every register width.
+macro_rules! lane_ops {
+    ($name:ident, $v:ty, $feature:literal, {
+        add16: $add16:ident, sub16: $sub16:ident, add32: $add32:ident,
+        set16: $set16:ident, set32: $set32:ident, madd: $madd:ident,
+        srai16: $srai16:ident, slli16: $slli16:ident, srai32: $srai32:ident,
+        packs32: $packs32:ident,
+        unpack16: ($lo16:ident, $hi16:ident), unpack32: ($lo32:ident, $hi32:ident),
+        unpack64: ($lo64:ident, $hi64:ident) $(,)?
+    }) => {
+        mod $name {
+            use std::arch::x86_64::*;
+
+            /// A register's lanes paired with another's for [`madd`]: the low four lanes
+            /// of each 128-bit half, then the high four.
+            pub(super) type Pairs = ($v, $v);
+
+            #[inline]
+            #[target_feature(enable = $feature)]
+            pub(super) fn add16(a: $v, b: $v) -> $v {
+                $add16(a, b)
+            }
+
+            #[inline]
+            #[target_feature(enable = $feature)]
+            pub(super) fn sub16(a: $v, b: $v) -> $v {
+                $sub16(a, b)
+            }
+
+            /// `(a + 2) >> 2`: the second pass's even outputs.
+            #[inline]
+            #[target_feature(enable = $feature)]
+            pub(super) fn round_down2(a: $v) -> $v {
+                $srai16::<2>($add16(a, $set16(2)))
+            }
+
+            /// `a << 2`: the first pass's even outputs.
+            #[inline]
+            #[target_feature(enable = $feature)]
+            pub(super) fn up2(a: $v) -> $v {
+                $slli16::<2>(a)
+            }
+
+            #[inline]
+            #[target_feature(enable = $feature)]
+            pub(super) fn pairs(a: $v, b: $v) -> Pairs {
+                ($lo16(a, b), $hi16(a, b))
+            }
+
+            /// `dct::madd` of every pair: 32-bit sums.
+            #[inline]
+            #[target_feature(enable = $feature)]
+            pub(super) fn madd((lo, hi): Pairs, k: [i16; 2]) -> Pairs {
+                let k = $set32(i32::from(k[0] as u16) | i32::from(k[1]) << 16);
+                ($madd(lo, k), $madd(hi, k))
+            }
+
+            #[inline]
+            #[target_feature(enable = $feature)]
+            pub(super) fn plus((a, b): Pairs, (c, d): Pairs) -> Pairs {
+                ($add32(a, c), $add32(b, d))
+            }
+
+            #[inline]
+            #[target_feature(enable = $feature)]
+            pub(super) fn splat32(v: i32) -> Pairs {
+                ($set32(v), $set32(v))
+            }
+
+            /// 32-bit sums (their rounding already added) shifted down and packed back in
+            /// lane order.
+            #[inline]
+            #[target_feature(enable = $feature)]
+            pub(super) fn down<const SHIFT: i32>((lo, hi): Pairs) -> $v {
+                $packs32($srai32::<SHIFT>(lo), $srai32::<SHIFT>(hi))
+            }
+
+            /// The unpacks of the transpose: words, pairs of words, quads (the low or the
+            /// high halves of each 128 bits).
+            #[inline]
+            #[target_feature(enable = $feature)]
+            pub(super) fn unpack16(a: $v, b: $v, high: bool) -> $v {
+                if high {
+                    $hi16(a, b)
+                } else {
+                    $lo16(a, b)
+                }
+            }
+
+            #[inline]
+            #[target_feature(enable = $feature)]
+            pub(super) fn unpack32(a: $v, b: $v, high: bool) -> $v {
+                if high {
+                    $hi32(a, b)
+                } else {
+                    $lo32(a, b)
+                }
+            }
+
+            #[inline]
+            #[target_feature(enable = $feature)]
+            pub(super) fn unpack64(a: $v, b: $v, high: bool) -> $v {
+                if high {
+                    $hi64(a, b)
+                } else {
+                    $lo64(a, b)
+                }
+            }
+        }
+    };
+}
+
 mod sse2;
 
 /// The x86 kernels an encoder codes with: AVX2 (with BMI and LZCNT), else SSE2, which
@@ -107,7 +221,8 @@ impl Cpu {
         recon: Option<&mut ReconBand<'_>>,
     ) {
         match self {
-            Self::Avx2(cpu) => cpu.code_rows(coder, rows, w, out, recon),
+            // SAFETY: an `Avx2` exists only when its features were detected.
+            Self::Avx2(cpu) => unsafe { code_rows(cpu, coder, rows, w, out, recon) },
             Self::Sse2 => coder.code_rows_with(Sse2, rows, w, out, recon),
         }
     }
@@ -143,18 +258,6 @@ impl Avx2 {
             && std::is_x86_feature_detected!("bmi2")
             && std::is_x86_feature_detected!("lzcnt");
         all.then_some(Self(()))
-    }
-
-    pub(crate) fn code_rows(
-        self,
-        coder: &RowCoder<'_, '_>,
-        rows: Range<usize>,
-        w: &mut BitWriter,
-        out: &mut Vec<u8>,
-        recon: Option<&mut ReconBand<'_>>,
-    ) {
-        // SAFETY: `self` exists only when the features were detected.
-        unsafe { code_rows(self, coder, rows, w, out, recon) }
     }
 }
 
@@ -321,108 +424,15 @@ unsafe fn transpose(d: &mut Pair) {
     transpose!(wide, d);
 }
 
-/// The operations [`dct_columns!`] and [`transpose!`] use, on 256-bit registers.
-mod wide {
-    use std::arch::x86_64::*;
-
-    /// A register's lanes paired with another's for [`madd`]: the low four lanes of each
-    /// 128-bit half, then the high four.
-    pub(super) type Pairs = (__m256i, __m256i);
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(super) fn add16(a: __m256i, b: __m256i) -> __m256i {
-        _mm256_add_epi16(a, b)
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(super) fn sub16(a: __m256i, b: __m256i) -> __m256i {
-        _mm256_sub_epi16(a, b)
-    }
-
-    /// `(a + 2) >> 2`: the second pass's even outputs.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(super) fn round_down2(a: __m256i) -> __m256i {
-        _mm256_srai_epi16::<2>(_mm256_add_epi16(a, _mm256_set1_epi16(2)))
-    }
-
-    /// `a << 2`: the first pass's even outputs.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(super) fn up2(a: __m256i) -> __m256i {
-        _mm256_slli_epi16::<2>(a)
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(super) fn pairs(a: __m256i, b: __m256i) -> Pairs {
-        (_mm256_unpacklo_epi16(a, b), _mm256_unpackhi_epi16(a, b))
-    }
-
-    /// `dct::madd` of every pair: 32-bit sums.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(super) fn madd((lo, hi): Pairs, k: [i16; 2]) -> Pairs {
-        let k = _mm256_set1_epi32(i32::from(k[0] as u16) | i32::from(k[1]) << 16);
-        (_mm256_madd_epi16(lo, k), _mm256_madd_epi16(hi, k))
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(super) fn plus((a, b): Pairs, (c, d): Pairs) -> Pairs {
-        (_mm256_add_epi32(a, c), _mm256_add_epi32(b, d))
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(super) fn splat32(v: i32) -> Pairs {
-        (_mm256_set1_epi32(v), _mm256_set1_epi32(v))
-    }
-
-    /// 32-bit sums (their rounding already added) shifted down and packed back in lane
-    /// order.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(super) fn down<const SHIFT: i32>((lo, hi): Pairs) -> __m256i {
-        _mm256_packs_epi32(
-            _mm256_srai_epi32::<SHIFT>(lo),
-            _mm256_srai_epi32::<SHIFT>(hi),
-        )
-    }
-
-    /// The unpacks of the transpose: words, pairs of words, quads (low or high halves).
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(super) fn unpack16(a: __m256i, b: __m256i, high: bool) -> __m256i {
-        if high {
-            _mm256_unpackhi_epi16(a, b)
-        } else {
-            _mm256_unpacklo_epi16(a, b)
-        }
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(super) fn unpack32(a: __m256i, b: __m256i, high: bool) -> __m256i {
-        if high {
-            _mm256_unpackhi_epi32(a, b)
-        } else {
-            _mm256_unpacklo_epi32(a, b)
-        }
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(super) fn unpack64(a: __m256i, b: __m256i, high: bool) -> __m256i {
-        if high {
-            _mm256_unpackhi_epi64(a, b)
-        } else {
-            _mm256_unpacklo_epi64(a, b)
-        }
-    }
-}
+lane_ops!(wide, __m256i, "avx2", {
+    add16: _mm256_add_epi16, sub16: _mm256_sub_epi16, add32: _mm256_add_epi32,
+    set16: _mm256_set1_epi16, set32: _mm256_set1_epi32, madd: _mm256_madd_epi16,
+    srai16: _mm256_srai_epi16, slli16: _mm256_slli_epi16, srai32: _mm256_srai_epi32,
+    packs32: _mm256_packs_epi32,
+    unpack16: (_mm256_unpacklo_epi16, _mm256_unpackhi_epi16),
+    unpack32: (_mm256_unpacklo_epi32, _mm256_unpackhi_epi32),
+    unpack64: (_mm256_unpacklo_epi64, _mm256_unpackhi_epi64),
+});
 
 /// `Quantizer::quantize` of both blocks (row u of each against the quantiser's row u),
 /// then each block's coefficients put in zigzag order by byte shuffles (the same for

@@ -5,14 +5,14 @@
 #![allow(unsafe_code)] // intrinsics, and loads and stores through pointers into checked slices
 
 use std::arch::x86_64::{
-    __m128i, _mm_add_epi16, _mm_and_si128, _mm_cmpeq_epi16, _mm_loadl_epi64, _mm_loadu_si128,
-    _mm_min_epi16, _mm_movemask_epi8, _mm_mulhi_epi16, _mm_mulhi_epu16, _mm_packs_epi16,
-    _mm_set1_epi16, _mm_setr_epi16, _mm_setzero_si128, _mm_srai_epi16, _mm_srli_epi16,
-    _mm_storeu_si128, _mm_sub_epi16, _mm_unpacklo_epi8, _mm_xor_si128,
+    __m128i, _mm_add_epi16, _mm_and_si128, _mm_loadl_epi64, _mm_loadu_si128, _mm_min_epi16,
+    _mm_mulhi_epi16, _mm_mulhi_epu16, _mm_set1_epi16, _mm_setr_epi16, _mm_setzero_si128,
+    _mm_srai_epi16, _mm_srli_epi16, _mm_storeu_si128, _mm_sub_epi16, _mm_unpacklo_epi8,
+    _mm_xor_si128,
 };
 
 use crate::dct::{
-    zigzag_mask, Coefs, QuantRows, Quantizer, AC_MAX, DC_MAX, PASS1_SHIFT, PASS2_SHIFT, ROT_1,
+    nonzero_mask, Coefs, QuantRows, Quantizer, AC_MAX, DC_MAX, PASS1_SHIFT, PASS2_SHIFT, ROT_1,
     ROT_2, ROT_3, ROT_5, ROT_6, ROT_7, ROT_Z15, ROT_Z73,
 };
 use crate::huffman::Mcu;
@@ -97,11 +97,9 @@ fn transpose(d: &mut Block) {
 #[inline]
 #[target_feature(enable = "sse2")]
 fn quantize(d: &Block, quant: &Quantizer, out: &mut Coefs) {
-    let zero = _mm_setzero_si128();
     let (x, y) = (AC_MAX, DC_MAX);
     let first_row = _mm_setr_epi16(y, x, x, x, x, x, x, x);
-    let mut is_zero = [zero; 8];
-    for (u, z) in is_zero.iter_mut().enumerate() {
+    for u in 0..8 {
         // SAFETY: each row holds 16 values; this reads the first 8.
         let row = |v: &QuantRows| unsafe { _mm_loadu_si128(v[u].as_ptr().cast::<__m128i>()) };
         let sign = _mm_srai_epi16::<15>(d[u]);
@@ -113,110 +111,16 @@ fn quantize(d: &Block, quant: &Quantizer, out: &mut Coefs) {
         let q = _mm_sub_epi16(_mm_xor_si128(q, sign), sign);
         // SAFETY: coefficients 8u..8u + 8 are inside the block.
         unsafe { _mm_storeu_si128(out.q[8 * u..].as_mut_ptr().cast::<__m128i>(), q) };
-        *z = _mm_cmpeq_epi16(q, zero);
     }
-    let mut zeros = 0u64;
-    for k in 0..4 {
-        let bytes = _mm_packs_epi16(is_zero[2 * k], is_zero[2 * k + 1]);
-        zeros |= u64::from(_mm_movemask_epi8(bytes) as u16) << (16 * k);
-    }
-    out.nonzero = zigzag_mask(!zeros);
+    out.nonzero = nonzero_mask(&out.q);
 }
 
-/// The operations `dct_columns!` and `transpose!` use, on 128-bit registers.
-mod narrow {
-    use std::arch::x86_64::{
-        __m128i, _mm_add_epi16, _mm_add_epi32, _mm_madd_epi16, _mm_packs_epi32, _mm_set1_epi16,
-        _mm_set1_epi32, _mm_slli_epi16, _mm_srai_epi16, _mm_srai_epi32, _mm_sub_epi16,
-        _mm_unpackhi_epi16, _mm_unpackhi_epi32, _mm_unpackhi_epi64, _mm_unpacklo_epi16,
-        _mm_unpacklo_epi32, _mm_unpacklo_epi64,
-    };
-
-    /// A register's lanes paired with another's for [`madd`]: the low four, then the high.
-    pub(super) type Pairs = (__m128i, __m128i);
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    pub(super) fn add16(a: __m128i, b: __m128i) -> __m128i {
-        _mm_add_epi16(a, b)
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    pub(super) fn sub16(a: __m128i, b: __m128i) -> __m128i {
-        _mm_sub_epi16(a, b)
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    pub(super) fn round_down2(a: __m128i) -> __m128i {
-        _mm_srai_epi16::<2>(_mm_add_epi16(a, _mm_set1_epi16(2)))
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    pub(super) fn up2(a: __m128i) -> __m128i {
-        _mm_slli_epi16::<2>(a)
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    pub(super) fn pairs(a: __m128i, b: __m128i) -> Pairs {
-        (_mm_unpacklo_epi16(a, b), _mm_unpackhi_epi16(a, b))
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    pub(super) fn madd((lo, hi): Pairs, k: [i16; 2]) -> Pairs {
-        let k = _mm_set1_epi32(i32::from(k[0] as u16) | i32::from(k[1]) << 16);
-        (_mm_madd_epi16(lo, k), _mm_madd_epi16(hi, k))
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    pub(super) fn plus((a, b): Pairs, (c, d): Pairs) -> Pairs {
-        (_mm_add_epi32(a, c), _mm_add_epi32(b, d))
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    pub(super) fn splat32(v: i32) -> Pairs {
-        (_mm_set1_epi32(v), _mm_set1_epi32(v))
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    pub(super) fn down<const SHIFT: i32>((lo, hi): Pairs) -> __m128i {
-        _mm_packs_epi32(_mm_srai_epi32::<SHIFT>(lo), _mm_srai_epi32::<SHIFT>(hi))
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    pub(super) fn unpack16(a: __m128i, b: __m128i, high: bool) -> __m128i {
-        if high {
-            _mm_unpackhi_epi16(a, b)
-        } else {
-            _mm_unpacklo_epi16(a, b)
-        }
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    pub(super) fn unpack32(a: __m128i, b: __m128i, high: bool) -> __m128i {
-        if high {
-            _mm_unpackhi_epi32(a, b)
-        } else {
-            _mm_unpacklo_epi32(a, b)
-        }
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    pub(super) fn unpack64(a: __m128i, b: __m128i, high: bool) -> __m128i {
-        if high {
-            _mm_unpackhi_epi64(a, b)
-        } else {
-            _mm_unpacklo_epi64(a, b)
-        }
-    }
-}
+lane_ops!(narrow, __m128i, "sse2", {
+    add16: _mm_add_epi16, sub16: _mm_sub_epi16, add32: _mm_add_epi32,
+    set16: _mm_set1_epi16, set32: _mm_set1_epi32, madd: _mm_madd_epi16,
+    srai16: _mm_srai_epi16, slli16: _mm_slli_epi16, srai32: _mm_srai_epi32,
+    packs32: _mm_packs_epi32,
+    unpack16: (_mm_unpacklo_epi16, _mm_unpackhi_epi16),
+    unpack32: (_mm_unpacklo_epi32, _mm_unpackhi_epi32),
+    unpack64: (_mm_unpacklo_epi64, _mm_unpackhi_epi64),
+});
