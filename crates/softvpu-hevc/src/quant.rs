@@ -10,8 +10,6 @@ use crate::scan::{coeff_scan, sub_block_in_scan_order, sub_block_scan, ScanOrder
 const QUANT_SCALE: [i64; 6] = [26214, 23302, 20560, 18396, 16384, 14564];
 /// The spec's levelScale[] (8.6.3).
 const LEVEL_SCALE: [i64; 6] = [40, 45, 51, 57, 64, 72];
-const LEVEL_MIN: i64 = i16::MIN as i64;
-const LEVEL_MAX: i64 = i16::MAX as i64;
 /// Sign hiding applies when lastSigScanPos - firstSigScanPos exceeds 3.
 const SBH_THRESHOLD: usize = 4;
 
@@ -24,7 +22,8 @@ fn qbits(log2_size: u32, qp: i32) -> u32 {
 }
 
 /// Deadzone quantiser: |level| = (|c| * scale + offset) >> qbits with an offset of
-/// 171/512 of a step for intra and 85/512 for inter, signs kept, levels clipped to
+/// 171/512 of a step for intra and 85/512 for inter, signs kept. Coefficients must lie
+/// in [-32768, 32767], as `transform::forward` produces them; the levels then fit in
 /// 16 bits. Returns the number of non-zero levels.
 pub fn quantize(coeffs: &[i32], levels: &mut [i32], log2_size: u32, qp: i32, intra: bool) -> u32 {
     #[cfg(target_arch = "x86_64")]
@@ -45,13 +44,17 @@ pub(crate) fn quantize_portable(
 ) -> u32 {
     let n2 = 1usize << (2 * log2_size);
     let qbits = qbits(log2_size, qp);
-    let scale = QUANT_SCALE[qp as usize % 6];
-    let offset = (if intra { 171 } else { 85 }) << (qbits - 9);
+    let scale = QUANT_SCALE[qp as usize % 6] as u32;
+    let offset = (if intra { 171u32 } else { 85 }) << (qbits - 9);
     let mut nonzero = 0;
     for (l, &c) in levels[..n2].iter_mut().zip(&coeffs[..n2]) {
-        let mag = ((i64::from(c).abs() * scale + offset) >> qbits).min(LEVEL_MAX);
+        // 32-bit lanes: |c| <= 2^15 (the transforms' output range) times a scale below
+        // 2^15, plus an offset below 2^26, stays below 2^31; and with qbits >= 16 the
+        // magnitude stays below 2^15, so no level needs clipping.
+        debug_assert!(c.unsigned_abs() <= 1 << 15, "coefficient {c} out of range");
+        let mag = ((c.unsigned_abs() * scale + offset) >> qbits) as i32;
         nonzero += u32::from(mag != 0);
-        *l = (if c < 0 { -mag } else { mag }) as i32;
+        *l = if c < 0 { -mag } else { mag };
     }
     nonzero
 }
@@ -72,12 +75,18 @@ pub fn dequantize(levels: &[i32], coeffs: &mut [i32], log2_size: u32, qp: i32) {
 pub(crate) fn dequantize_portable(levels: &[i32], coeffs: &mut [i32], log2_size: u32, qp: i32) {
     debug_assert!((0..=51).contains(&qp), "qp {qp} out of 0..=51");
     let n2 = 1usize << (2 * log2_size);
-    let scale = (16 * LEVEL_SCALE[qp as usize % 6]) << (qp / 6);
-    let bd_shift = log2_size + 3;
-    let round = 1i64 << (bd_shift - 1);
+    let scale = 16 * LEVEL_SCALE[qp as usize % 6] as i32;
+    // (level * scale << qp / 6 + 2^(bdShift - 1)) >> bdShift in 32 bits: the factor
+    // 2^(qp / 6) and the divisor 2^bdShift cancel down to one shift, either way exactly
+    // (the rounding term is below the divisor). |level| <= 2^15 times at most 1152 << 3
+    // stays below 2^31.
+    let bd_shift = (log2_size + 3) as i32;
+    let (left, right) = ((qp / 6 - bd_shift).max(0), (bd_shift - qp / 6).max(0));
+    let round = (1i32 << right) >> 1;
     for (c, &l) in coeffs[..n2].iter_mut().zip(&levels[..n2]) {
-        // i64: 32768 * 16 * 72 << 8 exceeds i32.
-        *c = ((i64::from(l) * scale + round) >> bd_shift).clamp(LEVEL_MIN, LEVEL_MAX) as i32;
+        debug_assert!(l.unsigned_abs() <= 1 << 15, "level {l} out of range");
+        *c = (((l * scale) << left) + round) >> right;
+        *c = (*c).clamp(i32::from(i16::MIN), i32::from(i16::MAX));
     }
 }
 
@@ -269,10 +278,15 @@ mod tests {
             let n2 = 1usize << (2 * log2);
             for qp in 0..=51 {
                 for intra in [false, true] {
+                    // Small, medium and full-range coefficients, and both extremes.
                     let c: Vec<i32> = (0..n2)
-                        .map(|i| {
-                            let amp = [40, 2000, 70000][i % 3];
-                            rng.below(2 * amp + 1) as i32 - amp as i32
+                        .map(|i| match i % 5 {
+                            3 => -32768,
+                            4 => 32767,
+                            k => {
+                                let amp = [40, 2000, 32767][k];
+                                rng.below(2 * amp + 1) as i32 - amp as i32
+                            }
                         })
                         .collect();
                     let mut l = vec![0; n2];
@@ -338,7 +352,13 @@ mod tests {
         for log2 in 2..=5u32 {
             let n2 = 1usize << (2 * log2);
             for qp in 0..=51 {
-                let mut l: Vec<i32> = (0..n2).map(|_| rng.below(201) as i32 - 100).collect();
+                // Small levels, levels over the whole 16-bit range, and both extremes.
+                let mut l: Vec<i32> = (0..n2)
+                    .map(|i| match i % 2 {
+                        0 => rng.below(201) as i32 - 100,
+                        _ => rng.below(65536) as i32 - 32768,
+                    })
+                    .collect();
                 l[0] = 32767;
                 l[1] = -32768;
                 let mut c = vec![0; n2];
