@@ -238,6 +238,9 @@ pub(crate) struct FramePlan {
     ceiling: f64,
     q0: f64,
     slope: f64,
+    /// The factor scaling a CTU's bits at each QP to `q0` (exp(slope (qp - q0))): every
+    /// CTU's QP choice sums it over the CTUs coded before, so it is worked out once.
+    to_q0: [f64; 52],
     range: (u8, u8),
     /// Expected bits of each CTU at `q0`, raster order.
     share: Vec<f64>,
@@ -276,6 +279,7 @@ impl FramePlan {
             ceiling: inp.ceiling,
             q0: inp.q0,
             slope: inp.slope,
+            to_q0: std::array::from_fn(|qp| (inp.slope * (qp as f64 - inp.q0)).exp()),
             range: inp.range,
             share,
             aq: aq_offsets(inp.complexity, cols, rows, inp.aq_strength),
@@ -325,7 +329,11 @@ impl QpPlan for FramePlan {
         done.for_each(|ctu| {
             let bits = f64::from(ctu.bits);
             spent += bits;
-            spent_at_q0 += bits * (self.slope * (f64::from(ctu.qp) - self.q0)).exp();
+            let to_q0 = usize::try_from(ctu.qp)
+                .ok()
+                .and_then(|qp| self.to_q0.get(qp).copied())
+                .unwrap_or_else(|| (self.slope * (f64::from(ctu.qp) - self.q0)).exp());
+            spent_at_q0 += bits * to_q0;
             planned += self.share[ctu.row * self.cols + ctu.col];
         });
         let (lo, hi) = (i32::from(self.range.0), i32::from(self.range.1));
