@@ -163,23 +163,37 @@ pub struct Progress<'a> {
 }
 
 impl Progress<'_> {
-    /// Calls `f` with every CTU known to be coded.
+    /// Calls `f` with every CTU known to be coded, row by row, left to right.
     pub fn for_each(&self, mut f: impl FnMut(CtuRecord)) {
-        for row in 0..=self.row {
+        for (row, end) in self.rows() {
+            for col in 0..end {
+                f(self.record(col, row));
+            }
+        }
+    }
+
+    /// For each row from the first to the CTU's own, how many of its CTUs (from the left)
+    /// are known to be coded. The counts only grow from one CTU of a row to the next, so a
+    /// caller may keep sums from its previous CTU and add the new ones.
+    pub fn rows(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        (0..=self.row).map(|row| {
             let end = if row == self.row {
                 self.col
             } else {
                 (self.col + 1 + (self.row - row)).min(self.cols)
             };
-            for col in 0..end {
-                let packed = self.records[row * self.cols + col].load(Ordering::Acquire);
-                f(CtuRecord {
-                    col,
-                    row,
-                    bits: (packed >> 8) as u32,
-                    qp: (packed & 0xFF) as i32,
-                });
-            }
+            (row, end)
+        })
+    }
+
+    /// The record of a CTU [`Progress::rows`] counts as coded.
+    pub fn record(&self, col: usize, row: usize) -> CtuRecord {
+        let packed = self.records[row * self.cols + col].load(Ordering::Acquire);
+        CtuRecord {
+            col,
+            row,
+            bits: (packed >> 8) as u32,
+            qp: (packed & 0xFF) as i32,
         }
     }
 }
@@ -534,4 +548,56 @@ impl Worker<'_> {
 /// (-26..=25).
 fn allowed(wanted: i32, predicted: i32) -> i32 {
     wanted.clamp(0, 51).clamp(predicted - 26, predicted + 25)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows a CTU's QP choice reads: all of its own row to its left, and in the row
+    /// `k` above, the CTUs up to `k` columns to its right (what every wavefront schedule
+    /// has coded by then); from one CTU of a row to the next the counts only grow.
+    #[test]
+    fn progress_lists_the_staircase_and_only_grows_along_a_row() {
+        let (cols, rows) = (7, 5);
+        let records: Vec<AtomicU64> = (0..cols * rows)
+            .map(|i| AtomicU64::new(((i as u64) << 8) | 30))
+            .collect();
+        for row in 0..rows {
+            let mut before: Option<Vec<(usize, usize)>> = None;
+            for col in 0..cols {
+                let p = Progress {
+                    records: &records,
+                    cols,
+                    col,
+                    row,
+                };
+                let counts: Vec<(usize, usize)> = p.rows().collect();
+                let want: Vec<(usize, usize)> = (0..=row)
+                    .map(|r| {
+                        (
+                            r,
+                            if r == row {
+                                col
+                            } else {
+                                (col + 1 + row - r).min(cols)
+                            },
+                        )
+                    })
+                    .collect();
+                assert_eq!(counts, want, "CTU ({col}, {row})");
+                if let Some(before) = before {
+                    assert!(before.iter().zip(&counts).all(|(a, b)| a.1 <= b.1));
+                }
+                before = Some(counts);
+                let mut seen = Vec::new();
+                p.for_each(|c| seen.push((c.col, c.row, c.bits, c.qp)));
+                let listed: Vec<_> = want
+                    .iter()
+                    .flat_map(|&(r, end)| (0..end).map(move |c| (c, r, (r * cols + c) as u32, 30)))
+                    .collect();
+                assert_eq!(seen, listed);
+            }
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! H.265 rate control: a QP per picture from the size models, then a QP per CTU that
 //! follows how the picture is spending its budget (and adaptive quantisation).
 
+use std::sync::Mutex;
+
 use softvpu_core::Frame;
 use softvpu_hevc::{Progress, QpPlan};
 
@@ -247,6 +249,20 @@ pub(crate) struct FramePlan {
     /// QP offset of each CTU, raster order.
     aq: Vec<f64>,
     cols: usize,
+    /// For the CTU row being coded, index `r`: what [`FramePlan::ctu_qp`] has summed of
+    /// every row up to it so far. Each row's CTUs are coded in order by one thread, and
+    /// the coded CTUs of the rows above only grow, so each CTU adds only the new ones
+    /// (instead of summing the whole picture coded so far, quadratic in its size).
+    sums: Vec<Mutex<Vec<RowSums>>>,
+}
+
+/// What the coded CTUs of one row, from the left, spent and were planned to.
+#[derive(Clone, Copy, Debug, Default)]
+struct RowSums {
+    counted: usize,
+    spent: f64,
+    spent_at_q0: f64,
+    planned: f64,
 }
 
 impl FramePlan {
@@ -284,6 +300,7 @@ impl FramePlan {
             share,
             aq: aq_offsets(inp.complexity, cols, rows, inp.aq_strength),
             cols,
+            sums: (0..rows).map(|_| Mutex::new(Vec::new())).collect(),
         }
     }
 
@@ -323,19 +340,47 @@ impl FramePlan {
     }
 }
 
+impl FramePlan {
+    /// What the CTUs `done` lists spent, the same scaled to `q0`, and their planned bits,
+    /// summed row by row (see [`FramePlan::sums`]).
+    fn coded_so_far(&self, row: usize, done: &Progress<'_>) -> (f64, f64, f64) {
+        let Some(sums) = self.sums.get(row) else {
+            return (0.0, 0.0, 0.0);
+        };
+        // (A thread that panicked holding the lock left whole sums: each is updated by
+        // plain additions.)
+        let mut sums = sums.lock().unwrap_or_else(|e| e.into_inner());
+        let mut total = (0.0, 0.0, 0.0);
+        for (r, end) in done.rows() {
+            if sums.len() <= r {
+                sums.resize(r + 1, RowSums::default());
+            }
+            let s = &mut sums[r];
+            for col in s.counted..end {
+                let ctu = done.record(col, r);
+                let bits = f64::from(ctu.bits);
+                let to_q0 = usize::try_from(ctu.qp)
+                    .ok()
+                    .and_then(|qp| self.to_q0.get(qp).copied())
+                    .unwrap_or_else(|| (self.slope * (f64::from(ctu.qp) - self.q0)).exp());
+                s.spent += bits;
+                s.spent_at_q0 += bits * to_q0;
+                s.planned += self.share.get(r * self.cols + col).copied().unwrap_or(0.0);
+            }
+            s.counted = s.counted.max(end);
+            total = (
+                total.0 + s.spent,
+                total.1 + s.spent_at_q0,
+                total.2 + s.planned,
+            );
+        }
+        total
+    }
+}
+
 impl QpPlan for FramePlan {
     fn ctu_qp(&self, col: usize, row: usize, done: &Progress<'_>) -> i32 {
-        let (mut spent, mut spent_at_q0, mut planned) = (0.0, 0.0, 0.0);
-        done.for_each(|ctu| {
-            let bits = f64::from(ctu.bits);
-            spent += bits;
-            let to_q0 = usize::try_from(ctu.qp)
-                .ok()
-                .and_then(|qp| self.to_q0.get(qp).copied())
-                .unwrap_or_else(|| (self.slope * (f64::from(ctu.qp) - self.q0)).exp());
-            spent_at_q0 += bits * to_q0;
-            planned += self.share[ctu.row * self.cols + ctu.col];
-        });
+        let (spent, spent_at_q0, planned) = self.coded_so_far(row, done);
         let (lo, hi) = (i32::from(self.range.0), i32::from(self.range.1));
         if spent > 0.85 * self.ceiling {
             // The picture is about to overflow the buffer or its size cap.
