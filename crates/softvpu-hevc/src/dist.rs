@@ -93,14 +93,9 @@ pub fn satd_tiles(
     let at = |y: usize, x: usize| (&a[y * a_stride + x..], &b[y * b_stride + x..]);
     #[cfg(target_arch = "x86_64")]
     if let (Some(cpu), true) = (avx2(), n >= 16) {
-        for y in (0..n).step_by(8) {
-            for x in (0..n).step_by(16) {
-                let (ta, tb) = at(y, x);
-                let [left, right] = cpu.hadamard8x2(ta, a_stride, tb, b_stride);
-                f(y / 8, x / 8, (left + 2) >> 2);
-                f(y / 8, x / 8 + 1, (right + 2) >> 2);
-            }
-        }
+        cpu.hadamard_tiles(a, a_stride, b, b_stride, n, &mut |row, col, sum| {
+            f(row, col, (sum + 2) >> 2)
+        });
         return;
     }
     #[cfg(target_arch = "x86_64")]
@@ -364,14 +359,19 @@ mod tests {
                             let fast = cpu.hadamard8(&a, sa, &b, sb);
                             assert_eq!(fast, hadamard_sum::<8>(&a, sa, &b, sb), "hadamard");
                         }
-                        if let (Some(avx2), true) = (crate::x86::Avx2::detect(), w >= 16 && h >= 8)
-                        {
-                            let right = (&a[8..], &b[8..]);
-                            let scalar = [
-                                hadamard_sum::<8>(&a, sa, &b, sb),
-                                hadamard_sum::<8>(right.0, sa, right.1, sb),
-                            ];
-                            assert_eq!(avx2.hadamard8x2(&a, sa, &b, sb), scalar, "hadamard x2");
+                        // The AVX2 tile loop over the largest square block of 16k samples.
+                        let n = w.min(h) / 16 * 16;
+                        if let (Some(avx2), true) = (crate::x86::Avx2::detect(), n > 0) {
+                            let mut tiles = Vec::new();
+                            avx2.hadamard_tiles(&a, sa, &b, sb, n, &mut |r, c, t| {
+                                tiles.push((r, c, t))
+                            });
+                            let mut scalar = Vec::new();
+                            for_each_tile(n, |y, x| {
+                                let (ta, tb) = (&a[y * sa + x..], &b[y * sb + x..]);
+                                scalar.push((y / 8, x / 8, hadamard_sum::<8>(ta, sa, tb, sb)));
+                            });
+                            assert_eq!(tiles, scalar, "hadamard tiles {n}x{n}");
                         }
                     }
                 }

@@ -334,20 +334,62 @@ fn transpose(m: &mut [__m128i; 8]) {
     ];
 }
 
-/// The 8x8 Hadamard sums of two tiles side by side (the 16x8 block at the starts of `a`
-/// and `b`): each 256-bit register holds a row of both tiles, one per 128-bit lane, and
-/// every step below works lane by lane, so the two tiles never mix.
+/// Calls `f(row, column, sum)` with the 8x8 Hadamard sum of every tile of the `n` x `n`
+/// blocks at the starts of `a` and `b` (`n` a multiple of 16), two tiles at a time: one
+/// bounds check for the block rather than one per tile pair.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
-pub(super) unsafe fn hadamard8x2(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> [u32; 2] {
-    // One bounds check for the whole block instead of one per row.
-    assert!(a.len() >= 7 * a_stride + 16 && b.len() >= 7 * b_stride + 16);
+pub(super) unsafe fn hadamard_tiles(
+    a: &[u8],
+    a_stride: usize,
+    b: &[u8],
+    b_stride: usize,
+    n: usize,
+    f: &mut impl FnMut(usize, usize, u32),
+) {
+    assert!(n.is_multiple_of(16) && a_stride >= n && b_stride >= n);
+    assert!(a.len() >= (n - 1) * a_stride + n && b.len() >= (n - 1) * b_stride + n);
     let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    for row in 0..n / 8 {
+        for pair in 0..n / 16 {
+            let (y, x) = (8 * row, 16 * pair);
+            // SAFETY: AVX2 (the caller's promise); the tile pair's 8 rows of 16 bytes lie
+            // inside both blocks (asserted above).
+            let [left, right] = unsafe {
+                hadamard8x2_at(
+                    pa.add(y * a_stride + x),
+                    a_stride,
+                    pb.add(y * b_stride + x),
+                    b_stride,
+                )
+            };
+            f(row, 2 * pair, left);
+            f(row, 2 * pair + 1, right);
+        }
+    }
+}
+
+/// The 8x8 Hadamard sums of two tiles side by side (the 16x8 block at `pa` and `pb`):
+/// each 256-bit register holds a row of both tiles, one per 128-bit lane, and
+/// every step below works lane by lane, so the two tiles never mix.
+///
+/// # Safety
+/// The CPU must support AVX2; 8 rows of 16 bytes, strides apart, are readable at `pa`
+/// and `pb`.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn hadamard8x2_at(
+    pa: *const u8,
+    a_stride: usize,
+    pb: *const u8,
+    b_stride: usize,
+) -> [u32; 2] {
     let mut d = [_mm256_setzero_si256(); 8];
     for (y, row) in d.iter_mut().enumerate() {
-        // SAFETY: row y < 8 of each block holds 16 bytes (asserted above); unaligned loads.
+        // SAFETY: row y < 8 of each block holds 16 bytes (the caller's promise); unaligned
+        // loads.
         let (va, vb) = unsafe {
             (
                 _mm_loadu_si128(pa.add(y * a_stride).cast::<__m128i>()),

@@ -63,17 +63,19 @@ impl Avx2 {
         std::is_x86_feature_detected!("avx2").then_some(Self(()))
     }
 
-    /// The 8x8 Hadamard sums (as [`Sse41::hadamard8`]) of the two tiles of the 16x8 block at
-    /// the starts of `a` and `b`.
-    pub(crate) fn hadamard8x2(
+    /// Calls `f(row, column, sum)` with the 8x8 Hadamard sum (as [`Sse41::hadamard8`]) of
+    /// every tile of the `n` x `n` blocks at the starts of `a` and `b`, `n` a multiple of 16.
+    pub(crate) fn hadamard_tiles(
         self,
         a: &[u8],
         a_stride: usize,
         b: &[u8],
         b_stride: usize,
-    ) -> [u32; 2] {
+        n: usize,
+        f: &mut impl FnMut(usize, usize, u32),
+    ) {
         // SAFETY: `self` exists only when AVX2 was detected.
-        unsafe { dist::hadamard8x2(a, a_stride, b, b_stride) }
+        unsafe { dist::hadamard_tiles(a, a_stride, b, b_stride, n, f) }
     }
 
     /// The luma filter across an edge for four segments from `q0` (16 rows of a vertical
