@@ -8,6 +8,7 @@ pub(crate) mod dist;
 mod intra;
 mod mc;
 mod multiversion;
+mod scan;
 mod transform;
 
 pub(crate) use dist::{sad, sse};
@@ -26,6 +27,20 @@ impl Sse41 {
     pub(crate) fn hadamard8(self, a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
         // SAFETY: `self` exists only when SSE4.1 was detected.
         unsafe { dist::hadamard8(a, a_stride, b, b_stride) }
+    }
+
+    /// The levels of sub-block (`xs`, `ys`) of a block of `levels` in scan order, and their
+    /// significance mask; see `scan::sub_block_in_scan_order`.
+    pub(crate) fn sub_block_in_scan_order(
+        self,
+        levels: &[i32],
+        stride: usize,
+        sub_block: (u8, u8),
+        order: crate::scan::ScanOrder,
+        scanned: &mut [i32; 16],
+    ) -> u16 {
+        // SAFETY: `self` exists only when SSE4.1 was detected.
+        unsafe { scan::sub_block_in_scan_order(levels, stride, sub_block, order, scanned) }
     }
 
     /// Sum of |H D H^T| of the 4x4 difference of the blocks at the starts of `a` and `b`.
