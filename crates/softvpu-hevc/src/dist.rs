@@ -80,6 +80,63 @@ pub fn satd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, log2_size: u32
     total
 }
 
+/// [`satd`] when it is below `limit`; otherwise some value at least `limit`, found
+/// without summing the rest of the block once its first rows of tiles reach `limit` (for
+/// choosing the least of several predictions, which only needs the winner's exact SATD).
+pub fn satd_below(
+    a: &[u8],
+    a_stride: usize,
+    b: &[u8],
+    b_stride: usize,
+    log2_size: u32,
+    limit: u32,
+) -> u32 {
+    if log2_size <= 3 {
+        return satd(a, a_stride, b, b_stride, log2_size);
+    }
+    let n = 1usize << log2_size;
+    let mut total = 0;
+    for y in (0..n).step_by(8) {
+        let strip = (&a[y * a_stride..], &b[y * b_stride..]);
+        satd_strip(strip.0, a_stride, strip.1, b_stride, n, |_, t| total += t);
+        if total >= limit {
+            break;
+        }
+    }
+    total
+}
+
+/// Calls `f(column, satd)` for each 8x8 tile of the `n` x 8 strip at the starts of `a` and
+/// `b`, normalised as in [`satd`].
+fn satd_strip(
+    a: &[u8],
+    a_stride: usize,
+    b: &[u8],
+    b_stride: usize,
+    n: usize,
+    mut f: impl FnMut(usize, u32),
+) {
+    #[cfg(target_arch = "x86_64")]
+    if let (Some(cpu), true) = (avx2(), n >= 16) {
+        cpu.hadamard_tiles(a, a_stride, b, b_stride, (n, 8), &mut |_, col, sum| {
+            f(col, (sum + 2) >> 2)
+        });
+        return;
+    }
+    for x in (0..n).step_by(8) {
+        let (ta, tb) = (&a[x..], &b[x..]);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(cpu) = sse41() {
+            f(x / 8, (cpu.hadamard8(ta, a_stride, tb, b_stride) + 2) >> 2);
+            continue;
+        }
+        f(
+            x / 8,
+            (hadamard_sum::<8>(ta, a_stride, tb, b_stride) + 2) >> 2,
+        );
+    }
+}
+
 /// Calls `f(row, column, satd)` for every 8x8 tile of an `n` x `n` block (`n` a multiple
 /// of 8), its SATD normalised as in [`satd`], which sums them.
 pub fn satd_tiles(
@@ -93,7 +150,7 @@ pub fn satd_tiles(
     let at = |y: usize, x: usize| (&a[y * a_stride + x..], &b[y * b_stride + x..]);
     #[cfg(target_arch = "x86_64")]
     if let (Some(cpu), true) = (avx2(), n >= 16) {
-        cpu.hadamard_tiles(a, a_stride, b, b_stride, n, &mut |row, col, sum| {
+        cpu.hadamard_tiles(a, a_stride, b, b_stride, (n, n), &mut |row, col, sum| {
             f(row, col, (sum + 2) >> 2)
         });
         return;
@@ -256,6 +313,44 @@ mod tests {
         total as u32
     }
 
+    /// satd_below is the SATD whenever that is below the limit, and at least the limit
+    /// otherwise: every block size, limits below, at and above the SATD, with the kernels
+    /// in use (run with SOFTVPU_SIMD=scalar for the portable ones).
+    #[test]
+    fn satd_below_is_exact_below_the_limit() {
+        let mut rng = SplitMix64(41);
+        for log2 in 2..=6u32 {
+            let n = 1usize << log2;
+            for _ in 0..20 {
+                let (sa, sb) = (n + 5, n);
+                let a = random_plane(&mut rng, sa * n);
+                // A prediction near the block for low SATDs, or unrelated for high ones.
+                let b: Vec<u8> = (0..n * n)
+                    .map(|i| {
+                        let v = a[(i / n) * sa + i % n];
+                        if rng.below(2) == 0 {
+                            v.saturating_add(rng.below(3) as u8)
+                        } else {
+                            rng.below(256) as u8
+                        }
+                    })
+                    .collect();
+                let exact = satd(&a, sa, &b, sb, log2);
+                for limit in [0, 1, exact / 3, exact, exact + 1, u32::MAX] {
+                    let got = satd_below(&a, sa, &b, sb, log2, limit);
+                    if exact < limit {
+                        assert_eq!(got, exact, "{n}x{n} limit {limit}");
+                    } else {
+                        assert!(
+                            got >= limit && got <= exact,
+                            "{n}x{n} limit {limit}: {got} of {exact}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn sad_and_sse_match_direct_sums() {
         let mut rng = SplitMix64(21);
@@ -363,7 +458,7 @@ mod tests {
                         let n = w.min(h) / 16 * 16;
                         if let (Some(avx2), true) = (crate::x86::Avx2::detect(), n > 0) {
                             let mut tiles = Vec::new();
-                            avx2.hadamard_tiles(&a, sa, &b, sb, n, &mut |r, c, t| {
+                            avx2.hadamard_tiles(&a, sa, &b, sb, (n, n), &mut |r, c, t| {
                                 tiles.push((r, c, t))
                             });
                             let mut scalar = Vec::new();

@@ -203,7 +203,7 @@ impl CtuSearch<'_> {
 
         let inter = best.0;
         if log2 <= 5 {
-            let cost = self.intra_estimate(s, x, y, log2);
+            let cost = self.intra_estimate(s, x, y, log2, best.0);
             if cost < best.0 {
                 let intra = IntraCu {
                     nxn: false,
@@ -232,10 +232,19 @@ impl CtuSearch<'_> {
     }
 
     /// SATD cost of the best of four intra predictions made from the source picture (the
-    /// reconstruction of this CTU does not exist yet while planning).
-    fn intra_estimate(&self, s: &mut TuScratch, x: usize, y: usize, log2: u32) -> f64 {
-        let best = self.simple_intra_satd(s, &self.src.planes[0], x, y, log2);
-        f64::from(best) + self.lambda.satd * INTRA_MODE_BITS
+    /// reconstruction of this CTU does not exist yet while planning); exact when below
+    /// `to_beat` (the best inter cost), otherwise only known not to be.
+    fn intra_estimate(
+        &self,
+        s: &mut TuScratch,
+        x: usize,
+        y: usize,
+        log2: u32,
+        to_beat: f64,
+    ) -> f64 {
+        let mode_cost = self.lambda.satd * INTRA_MODE_BITS;
+        let best = self.simple_intra_satd(s, &self.src.planes[0], x, y, log2, to_beat - mode_cost);
+        f64::from(best) + mode_cost
     }
 
     /// Codes a planned CU: refines the searched vector to quarter samples and takes it or the

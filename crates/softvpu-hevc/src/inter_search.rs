@@ -7,7 +7,7 @@
 use crate::analysis::{CtuSearch, Prediction, Preset, Snapshot, TuScratch};
 use crate::cabac::BitEstimator;
 use crate::cu::{Cu, CuKind, InterCu, MotionCode};
-use crate::dist::{sad, satd, satd_tiles, sse};
+use crate::dist::{sad, satd, satd_below, satd_tiles, sse};
 use crate::intra::{build_references, predict, MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
 use crate::mc::{gather, HalfSamples, Interpolator};
 use crate::mv::{candidates, Mv};
@@ -410,12 +410,14 @@ impl CtuSearch<'_> {
         log2: u32,
         inter_satd: f64,
     ) -> bool {
-        let best_intra = self.simple_intra_satd(s, &self.rec.planes[0], x, y, log2);
+        let best_intra = self.simple_intra_satd(s, &self.rec.planes[0], x, y, log2, inter_satd);
         f64::from(best_intra) < inter_satd
     }
 
     /// The lowest SATD of the planar, DC, horizontal and vertical luma predictions of the
-    /// block at (`x`, `y`), their reference samples taken from `refs_plane`.
+    /// block at (`x`, `y`), their reference samples taken from `refs_plane`: exact when it
+    /// is below `to_beat`; otherwise only known not to be (each prediction's SATD stops
+    /// once it reaches the lower of `to_beat` and the best so far).
     pub(crate) fn simple_intra_satd(
         &self,
         s: &mut TuScratch,
@@ -423,24 +425,26 @@ impl CtuSearch<'_> {
         x: usize,
         y: usize,
         log2: u32,
+        to_beat: f64,
     ) -> u32 {
         let n = 1usize << log2;
         let refs = build_references(refs_plane, self.layout.avail, x, y, log2, false);
         let src = &self.src.planes[0];
-        [MODE_PLANAR, MODE_DC, MODE_HOR, MODE_VER]
-            .into_iter()
-            .map(|mode| {
-                predict(&refs, log2, mode, true, &mut s.pred[..n * n]);
-                satd(
-                    &src.data[y * src.stride + x..],
-                    src.stride,
-                    &s.pred,
-                    n,
-                    log2,
-                )
-            })
-            .min()
-            .unwrap_or(u32::MAX)
+        // An integer SATD at or above this cannot be below `to_beat` (one more than its
+        // ceiling keeps a sum that floating-point rounding might still let through).
+        let limit = if to_beat.is_nan() || to_beat >= f64::from(u32::MAX - 1) {
+            u32::MAX
+        } else {
+            (to_beat.max(0.0).ceil() as u32).saturating_add(1)
+        };
+        let mut best = u32::MAX;
+        for mode in [MODE_PLANAR, MODE_DC, MODE_HOR, MODE_VER] {
+            predict(&refs, log2, mode, true, &mut s.pred[..n * n]);
+            let block = &src.data[y * src.stride + x..];
+            let d = satd_below(block, src.stride, &s.pred, n, log2, limit.min(best));
+            best = best.min(d);
+        }
+        best
     }
 
     /// Motion search for the block at (`x`, `y`): the integer search, then half- and

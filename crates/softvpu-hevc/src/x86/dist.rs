@@ -334,9 +334,9 @@ fn transpose(m: &mut [__m128i; 8]) {
     ];
 }
 
-/// Calls `f(row, column, sum)` with the 8x8 Hadamard sum of every tile of the `n` x `n`
-/// blocks at the starts of `a` and `b` (`n` a multiple of 16), two tiles at a time: one
-/// bounds check for the block rather than one per tile pair.
+/// Calls `f(row, column, sum)` with the 8x8 Hadamard sum of every tile of the `w` x `h`
+/// blocks at the starts of `a` and `b` (`w` a multiple of 16, `h` of 8), two tiles at a
+/// time: one bounds check for the block rather than one per tile pair.
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -346,14 +346,15 @@ pub(super) unsafe fn hadamard_tiles(
     a_stride: usize,
     b: &[u8],
     b_stride: usize,
-    n: usize,
+    (w, h): (usize, usize),
     f: &mut impl FnMut(usize, usize, u32),
 ) {
-    assert!(n.is_multiple_of(16) && a_stride >= n && b_stride >= n);
-    assert!(a.len() >= (n - 1) * a_stride + n && b.len() >= (n - 1) * b_stride + n);
+    assert!(w.is_multiple_of(16) && h.is_multiple_of(8) && h > 0);
+    assert!(a_stride >= w && b_stride >= w);
+    assert!(a.len() >= (h - 1) * a_stride + w && b.len() >= (h - 1) * b_stride + w);
     let (pa, pb) = (a.as_ptr(), b.as_ptr());
-    for row in 0..n / 8 {
-        for pair in 0..n / 16 {
+    for row in 0..h / 8 {
+        for pair in 0..w / 16 {
             let (y, x) = (8 * row, 16 * pair);
             // SAFETY: AVX2 (the caller's promise); the tile pair's 8 rows of 16 bytes lie
             // inside both blocks (asserted above).

@@ -79,18 +79,19 @@ impl Avx2 {
     }
 
     /// Calls `f(row, column, sum)` with the 8x8 Hadamard sum (as [`Sse41::hadamard8`]) of
-    /// every tile of the `n` x `n` blocks at the starts of `a` and `b`, `n` a multiple of 16.
+    /// every tile of the `w` x `h` blocks at the starts of `a` and `b`, `w` a multiple of
+    /// 16 and `h` of 8.
     pub(crate) fn hadamard_tiles(
         self,
         a: &[u8],
         a_stride: usize,
         b: &[u8],
         b_stride: usize,
-        n: usize,
+        size: (usize, usize),
         f: &mut impl FnMut(usize, usize, u32),
     ) {
         // SAFETY: `self` exists only when AVX2 was detected.
-        unsafe { dist::hadamard_tiles(a, a_stride, b, b_stride, n, f) }
+        unsafe { dist::hadamard_tiles(a, a_stride, b, b_stride, size, f) }
     }
 
     /// The luma filter across an edge for four segments from `q0` (16 rows of a vertical
