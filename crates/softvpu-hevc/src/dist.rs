@@ -106,6 +106,17 @@ pub fn satd_below(
     total
 }
 
+/// The `limit` for [`satd_below`] under which an integer SATD may be below `to_beat`:
+/// one more than its ceiling, so that floating-point rounding in the caller's costs
+/// cannot let a larger one through.
+pub fn satd_limit(to_beat: f64) -> u32 {
+    if to_beat.is_nan() || to_beat >= f64::from(u32::MAX - 1) {
+        u32::MAX
+    } else {
+        (to_beat.max(0.0).ceil() as u32).saturating_add(1)
+    }
+}
+
 /// Calls `f(column, satd)` for each 8x8 tile of the `n` x 8 strip at the starts of `a` and
 /// `b`, normalised as in [`satd`].
 fn satd_strip(

@@ -7,7 +7,7 @@
 use crate::analysis::{CtuSearch, Prediction, Preset, Snapshot, TuScratch};
 use crate::cabac::BitEstimator;
 use crate::cu::{Cu, CuKind, InterCu, MotionCode};
-use crate::dist::{sad, satd, satd_below, satd_tiles, sse};
+use crate::dist::{sad, satd, satd_below, satd_limit, satd_tiles, sse};
 use crate::intra::{build_references, predict, MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
 use crate::mc::{gather, HalfSamples, Interpolator};
 use crate::mv::{candidates, Mv};
@@ -430,13 +430,7 @@ impl CtuSearch<'_> {
         let n = 1usize << log2;
         let refs = build_references(refs_plane, self.layout.avail, x, y, log2, false);
         let src = &self.src.planes[0];
-        // An integer SATD at or above this cannot be below `to_beat` (one more than its
-        // ceiling keeps a sum that floating-point rounding might still let through).
-        let limit = if to_beat.is_nan() || to_beat >= f64::from(u32::MAX - 1) {
-            u32::MAX
-        } else {
-            (to_beat.max(0.0).ceil() as u32).saturating_add(1)
-        };
+        let limit = satd_limit(to_beat);
         let mut best = u32::MAX;
         for mode in [MODE_PLANAR, MODE_DC, MODE_HOR, MODE_VER] {
             predict(&refs, log2, mode, true, &mut s.pred[..n * n]);
