@@ -487,8 +487,11 @@ mod tests {
 
     #[test]
     fn the_kernels_in_use_are_the_best_available() {
-        let forced = std::env::var("SOFTVPU_SIMD").is_ok_and(|v| v == "scalar");
-        let expected = if cfg!(target_arch = "x86_64") && !forced && avx2() {
+        // SOFTVPU_SIMD: scalar, off or 0 force the portable code; sse keeps to SSE4.1.
+        let setting = std::env::var("SOFTVPU_SIMD").unwrap_or_default();
+        let forced = matches!(setting.as_str(), "scalar" | "off" | "0");
+        let sse_only = setting == "sse";
+        let expected = if cfg!(target_arch = "x86_64") && !forced && !sse_only && avx2() {
             Isa::X86Avx2
         } else if cfg!(target_arch = "x86_64") && !forced && sse41() {
             Isa::X86Sse41
