@@ -13,6 +13,12 @@ python_env
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --release -- -D warnings
 cargo test --workspace --release
+# The codecs' unit tests again on the SSE kernels alone and on the portable code (each
+# kernel's own test compares it with its twin whatever the setting; these run the rest
+# of the tests through them too).
+for simd in sse scalar; do
+  SOFTVPU_SIMD=$simd cargo test --release -p softvpu-hevc -p softvpu-mjpeg --lib
+done
 # The PyO3 module is behind a feature that the workspace commands leave off.
 PYO3_PYTHON=$PY cargo clippy -p softvpu-py --features python --all-targets --release -- -D warnings
 
