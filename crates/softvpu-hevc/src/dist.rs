@@ -74,9 +74,8 @@ pub fn satd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, log2_size: u32
         return (cpu.hadamard8(a, a_stride, b, b_stride) + 2) >> 2;
     }
     let mut total = 0;
-    satd_tiles(a, a_stride, b, b_stride, 1 << log2_size, |_, _, t| {
-        total += t
-    });
+    let n = 1usize << log2_size;
+    satd_tiles(a, a_stride, b, b_stride, (n, n), |_, _, t| total += t);
     total
 }
 
@@ -98,7 +97,9 @@ pub fn satd_below(
     let mut total = 0;
     for y in (0..n).step_by(8) {
         let strip = (&a[y * a_stride..], &b[y * b_stride..]);
-        satd_strip(strip.0, a_stride, strip.1, b_stride, n, |_, t| total += t);
+        satd_tiles(strip.0, a_stride, strip.1, b_stride, (n, 8), |_, _, t| {
+            total += t
+        });
         if total >= limit {
             break;
         }
@@ -117,58 +118,27 @@ pub fn satd_limit(to_beat: f64) -> u32 {
     }
 }
 
-/// Calls `f(column, satd)` for each 8x8 tile of the `n` x 8 strip at the starts of `a` and
-/// `b`, normalised as in [`satd`].
-fn satd_strip(
-    a: &[u8],
-    a_stride: usize,
-    b: &[u8],
-    b_stride: usize,
-    n: usize,
-    mut f: impl FnMut(usize, u32),
-) {
-    #[cfg(target_arch = "x86_64")]
-    if let (Some(cpu), true) = (avx2(), n >= 16) {
-        cpu.hadamard_tiles(a, a_stride, b, b_stride, (n, 8), &mut |_, col, sum| {
-            f(col, (sum + 2) >> 2)
-        });
-        return;
-    }
-    for x in (0..n).step_by(8) {
-        let (ta, tb) = (&a[x..], &b[x..]);
-        #[cfg(target_arch = "x86_64")]
-        if let Some(cpu) = sse41() {
-            f(x / 8, (cpu.hadamard8(ta, a_stride, tb, b_stride) + 2) >> 2);
-            continue;
-        }
-        f(
-            x / 8,
-            (hadamard_sum::<8>(ta, a_stride, tb, b_stride) + 2) >> 2,
-        );
-    }
-}
-
-/// Calls `f(row, column, satd)` for every 8x8 tile of an `n` x `n` block (`n` a multiple
+/// Calls `f(row, column, satd)` for every 8x8 tile of a `w` x `h` block (both multiples
 /// of 8), its SATD normalised as in [`satd`], which sums them.
 pub fn satd_tiles(
     a: &[u8],
     a_stride: usize,
     b: &[u8],
     b_stride: usize,
-    n: usize,
+    (w, h): (usize, usize),
     mut f: impl FnMut(usize, usize, u32),
 ) {
     let at = |y: usize, x: usize| (&a[y * a_stride + x..], &b[y * b_stride + x..]);
     #[cfg(target_arch = "x86_64")]
-    if let (Some(cpu), true) = (avx2(), n >= 16) {
-        cpu.hadamard_tiles(a, a_stride, b, b_stride, (n, n), &mut |row, col, sum| {
+    if let (Some(cpu), true) = (avx2(), w.is_multiple_of(16)) {
+        cpu.hadamard_tiles(a, a_stride, b, b_stride, (w, h), &mut |row, col, sum| {
             f(row, col, (sum + 2) >> 2)
         });
         return;
     }
     #[cfg(target_arch = "x86_64")]
     if let Some(cpu) = sse41() {
-        for_each_tile(n, |y, x| {
+        for_each_tile((w, h), |y, x| {
             let (ta, tb) = at(y, x);
             f(
                 y / 8,
@@ -178,7 +148,7 @@ pub fn satd_tiles(
         });
         return;
     }
-    for_each_tile(n, |y, x| {
+    for_each_tile((w, h), |y, x| {
         let (ta, tb) = at(y, x);
         f(
             y / 8,
@@ -188,11 +158,11 @@ pub fn satd_tiles(
     });
 }
 
-/// Calls `f(y, x)` at the top-left sample of each 8x8 tile of an `n` x `n` block.
+/// Calls `f(y, x)` at the top-left sample of each 8x8 tile of a `w` x `h` block.
 #[inline(always)]
-fn for_each_tile(n: usize, mut f: impl FnMut(usize, usize)) {
-    for y in (0..n).step_by(8) {
-        for x in (0..n).step_by(8) {
+fn for_each_tile((w, h): (usize, usize), mut f: impl FnMut(usize, usize)) {
+    for y in (0..h).step_by(8) {
+        for x in (0..w).step_by(8) {
             f(y, x);
         }
     }
@@ -409,7 +379,7 @@ mod tests {
             let a = random_plane(&mut rng, sa * n);
             let b = random_plane(&mut rng, sb * n);
             let mut seen = vec![false; (n / 8) * (n / 8)];
-            satd_tiles(&a, sa, &b, sb, n, |row, col, t| {
+            satd_tiles(&a, sa, &b, sb, (n, n), |row, col, t| {
                 let (ta, tb) = (&a[row * 8 * sa + col * 8..], &b[row * 8 * sb + col * 8..]);
                 assert_eq!(t, satd(ta, sa, tb, sb, 3), "n {n} tile ({col}, {row})");
                 assert!(!std::mem::replace(&mut seen[row * (n / 8) + col], true));
@@ -473,7 +443,7 @@ mod tests {
                                 tiles.push((r, c, t))
                             });
                             let mut scalar = Vec::new();
-                            for_each_tile(n, |y, x| {
+                            for_each_tile((n, n), |y, x| {
                                 let (ta, tb) = (&a[y * sa + x..], &b[y * sb + x..]);
                                 scalar.push((y / 8, x / 8, hadamard_sum::<8>(ta, sa, tb, sb)));
                             });

@@ -232,7 +232,7 @@ impl CtuSearch<'_> {
         }
         let (span, mut total) = (n / 8, 0);
         let mut values = [0u32; 64];
-        satd_tiles(src_block, src.stride, pred, n, n, |row, col, t| {
+        satd_tiles(src_block, src.stride, pred, n, (n, n), |row, col, t| {
             values[row * span + col] = t;
             total += t;
         });
@@ -431,10 +431,10 @@ impl CtuSearch<'_> {
         let refs = build_references(refs_plane, self.layout.avail, x, y, log2, false);
         let src = &self.src.planes[0];
         let limit = satd_limit(to_beat);
+        let block = &src.data[y * src.stride + x..];
         let mut best = u32::MAX;
         for mode in [MODE_PLANAR, MODE_DC, MODE_HOR, MODE_VER] {
             predict(&refs, log2, mode, true, &mut s.pred[..n * n]);
-            let block = &src.data[y * src.stride + x..];
             let d = satd_below(block, src.stride, &s.pred, n, log2, limit.min(best));
             best = best.min(d);
         }
