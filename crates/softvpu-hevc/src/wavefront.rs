@@ -163,15 +163,6 @@ pub struct Progress<'a> {
 }
 
 impl Progress<'_> {
-    /// Calls `f` with every CTU known to be coded, row by row, left to right.
-    pub fn for_each(&self, mut f: impl FnMut(CtuRecord)) {
-        for (row, end) in self.rows() {
-            for col in 0..end {
-                f(self.record(col, row));
-            }
-        }
-    }
-
     /// For each row from the first to the CTU's own, how many of its CTUs (from the left)
     /// are known to be coded. The counts only grow from one CTU of a row to the next, so a
     /// caller may keep sums from its previous CTU and add the new ones.
@@ -590,8 +581,12 @@ mod tests {
                     assert!(before.iter().zip(&counts).all(|(a, b)| a.1 <= b.1));
                 }
                 before = Some(counts);
-                let mut seen = Vec::new();
-                p.for_each(|c| seen.push((c.col, c.row, c.bits, c.qp)));
+                let seen: Vec<_> = p
+                    .rows()
+                    .flat_map(|(r, end)| (0..end).map(move |c| (c, r)))
+                    .map(|(c, r)| p.record(c, r))
+                    .map(|c| (c.col, c.row, c.bits, c.qp))
+                    .collect();
                 let listed: Vec<_> = want
                     .iter()
                     .flat_map(|&(r, end)| (0..end).map(move |c| (c, r, (r * cols + c) as u32, 30)))

@@ -338,9 +338,7 @@ impl FramePlan {
         let q = self.q0 + (remaining_at_q0 / left).ln() / self.slope;
         q.clamp(self.q0 - MAX_LOWER, self.q0 + raise)
     }
-}
 
-impl FramePlan {
     /// What the CTUs `done` lists spent, the same scaled to `q0`, and their planned bits,
     /// summed row by row (see [`FramePlan::sums`]).
     fn coded_so_far(&self, row: usize, done: &Progress<'_>) -> (f64, f64, f64) {
