@@ -8,6 +8,7 @@ use crate::cabac::{BinSink, BitEstimator, Contexts};
 use crate::cu::{chroma_mode, BlockInfo, BlockMap, CtuLevels, Cu, CuKind, IntraCu, Node};
 use crate::dist::{satd, sse};
 use crate::intra::{build_references, filter_needed, filter_references, predict, RefSamples};
+use crate::padded::PaddedYuv;
 use crate::params::LOG2_MIN_CB;
 use crate::plane::Yuv;
 use crate::quant::{chroma_qp, dequantize, hide_signs, quantize};
@@ -115,8 +116,8 @@ impl Lambda {
 /// What P-slice decisions predict from.
 #[derive(Clone, Copy, Debug)]
 pub struct InterRef<'a> {
-    /// The previous reconstructed (deblocked) picture.
-    pub pic: &'a Yuv,
+    /// The previous reconstructed (deblocked) picture, its edges repeated into a margin.
+    pub pic: &'a PaddedYuv,
     /// Its block map: co-located vectors seed the motion search.
     pub map: &'a BlockMap,
 }

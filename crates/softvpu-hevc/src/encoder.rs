@@ -8,6 +8,7 @@ use crate::analysis::{InterRef, Preset};
 use crate::bitstream::{escaped_len, write_nal, NalType};
 use crate::cu::{BlockMap, CuKind, MotionCode, Node};
 use crate::md5::Md5;
+use crate::padded::PaddedYuv;
 use crate::params::{self, SliceKind, StreamParams};
 use crate::plane::Yuv;
 use crate::recon_sse::SseArea;
@@ -197,6 +198,9 @@ pub struct HevcEncoder {
     src: Yuv,
     pool: Vec<RowBuffers>,
     retired: Vec<Reference>,
+    /// The reference picture with its edges repeated into a margin, refilled for each P
+    /// picture: what motion compensation reads.
+    padded: Option<PaddedYuv>,
 }
 
 /// At most this many past references are kept for reuse (each a picture and a block map).
@@ -223,6 +227,7 @@ impl HevcEncoder {
             src,
             pool: Vec::new(),
             retired: Vec::new(),
+            padded: None,
         }
     }
 
@@ -309,8 +314,14 @@ impl HevcEncoder {
             p_slice: !idr,
             max_merge_cand: MAX_MERGE_CAND,
         };
-        let reference = self.reference.as_ref().map(|r| InterRef {
-            pic: &r.pic,
+        if let Some(r) = &self.reference {
+            let (w, h) = (p.coded_width, p.coded_height);
+            let padded = self.padded.get_or_insert_with(|| PaddedYuv::new(w, h));
+            padded.fill(&r.pic);
+        }
+        let reference = self.reference.as_ref().zip(self.padded.as_ref());
+        let reference = reference.map(|(r, padded)| InterRef {
+            pic: padded,
             map: &r.map,
         });
         let job = wavefront::Picture {

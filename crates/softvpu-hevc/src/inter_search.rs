@@ -9,8 +9,9 @@ use crate::cabac::BitEstimator;
 use crate::cu::{Cu, CuKind, InterCu, MotionCode};
 use crate::dist::{sad, satd, satd_below, satd_limit, satd_tiles, sse};
 use crate::intra::{build_references, predict, MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
-use crate::mc::{gather, HalfSamples, Interpolator};
+use crate::mc::{HalfSamples, Interpolator};
 use crate::mv::{candidates, Mv};
+use crate::padded::{PaddedPlane, PaddedYuv};
 use crate::plane::Plane;
 use crate::scan::ScanOrder;
 use crate::syntax::mvd_component_bits;
@@ -183,7 +184,7 @@ impl CtuSearch<'_> {
     pub(crate) fn pick_merge(
         &self,
         s: &mut TuScratch,
-        reference: &crate::plane::Yuv,
+        reference: &PaddedYuv,
         x: usize,
         y: usize,
         log2: u32,
@@ -207,7 +208,7 @@ impl CtuSearch<'_> {
     pub(crate) fn luma_satd(
         &self,
         s: &mut TuScratch,
-        reference: &Plane,
+        reference: &PaddedPlane,
         x: usize,
         y: usize,
         log2: u32,
@@ -244,7 +245,7 @@ impl CtuSearch<'_> {
     pub(crate) fn predict_inter(
         &self,
         s: &mut TuScratch,
-        reference: &crate::plane::Yuv,
+        reference: &PaddedYuv,
         x: usize,
         y: usize,
         log2: u32,
@@ -447,7 +448,7 @@ impl CtuSearch<'_> {
     fn motion_search(
         &self,
         s: &mut TuScratch,
-        reference: &crate::plane::Yuv,
+        reference: &PaddedYuv,
         x: usize,
         y: usize,
         log2: u32,
@@ -465,7 +466,7 @@ impl CtuSearch<'_> {
     pub(crate) fn integer_search(
         &self,
         s: &mut TuScratch,
-        reference: &crate::plane::Yuv,
+        reference: &PaddedYuv,
         x: usize,
         y: usize,
         log2: u32,
@@ -548,7 +549,7 @@ impl CtuSearch<'_> {
     pub(crate) fn refine_fractional(
         &self,
         s: &mut TuScratch,
-        reference: &crate::plane::Yuv,
+        reference: &PaddedYuv,
         x: usize,
         y: usize,
         log2: u32,
@@ -576,7 +577,7 @@ impl CtuSearch<'_> {
     fn half_sample_step(
         &self,
         s: &mut TuScratch,
-        reference: &crate::plane::Yuv,
+        reference: &PaddedYuv,
         x: usize,
         y: usize,
         log2: u32,
@@ -610,7 +611,7 @@ impl CtuSearch<'_> {
     pub(crate) fn motion_cost(
         &self,
         s: &mut TuScratch,
-        reference: &crate::plane::Yuv,
+        reference: &PaddedYuv,
         x: usize,
         y: usize,
         log2: u32,
@@ -632,7 +633,7 @@ impl CtuSearch<'_> {
     fn integer_sad(
         &self,
         window: &mut Vec<u8>,
-        plane: &Plane,
+        plane: &PaddedPlane,
         x: usize,
         y: usize,
         n: usize,
@@ -642,22 +643,10 @@ impl CtuSearch<'_> {
         let src = &self.src.planes[0];
         let src_block = &src.data[y * src.stride + x..];
         let (px, py) = (x as i32 + dx, y as i32 + dy);
-        let inside = px >= 0
-            && py >= 0
-            && px + n as i32 <= plane.width as i32
-            && py + n as i32 <= plane.height as i32;
-        if inside {
-            let (px, py) = (px as usize, py as usize);
-            return sad(
-                src_block,
-                src.stride,
-                &plane.data[py * plane.stride + px..],
-                plane.stride,
-                n,
-                n,
-            );
+        if let Some(block) = plane.window(px, py, n, n) {
+            return sad(src_block, src.stride, block, plane.stride, n, n);
         }
-        gather(plane, px, py, n, n, window);
+        plane.gather(px, py, n, n, window);
         sad(src_block, src.stride, window, n, n, n)
     }
 }

@@ -15,6 +15,7 @@ pub mod intra;
 pub mod mc;
 pub mod md5;
 pub mod mv;
+pub mod padded;
 pub mod params;
 pub mod plane;
 pub mod quant;

@@ -3,7 +3,7 @@
 //! video, and reference samples outside the picture taken from its nearest edge.
 
 use crate::mv::Mv;
-use crate::plane::Plane;
+use crate::padded::PaddedPlane;
 
 /// Luma filter taps by quarter-sample phase (positions -3..=4).
 const LUMA_TAPS: [[i32; 8]; 4] = [
@@ -58,7 +58,7 @@ impl Interpolator {
     #[allow(clippy::too_many_arguments)]
     pub fn luma(
         &mut self,
-        reference: &Plane,
+        reference: &PaddedPlane,
         x: usize,
         y: usize,
         w: usize,
@@ -74,7 +74,7 @@ impl Interpolator {
     #[allow(clippy::too_many_arguments)]
     pub fn chroma(
         &mut self,
-        reference: &Plane,
+        reference: &PaddedPlane,
         x: usize,
         y: usize,
         w: usize,
@@ -97,7 +97,7 @@ impl Interpolator {
     /// [`Interpolator::half_diagonals`] adds the four diagonal ones.
     pub fn half_samples(
         &mut self,
-        reference: &Plane,
+        reference: &PaddedPlane,
         (x, y): (usize, usize),
         n: usize,
         centre: Mv,
@@ -129,7 +129,7 @@ impl Interpolator {
 
     /// The four diagonal half-sample neighbours for the block and vector of the last
     /// [`Interpolator::half_samples`], as one shared block.
-    pub fn half_diagonals(&mut self, reference: &Plane, out: &mut HalfSamples) {
+    pub fn half_diagonals(&mut self, reference: &PaddedPlane, out: &mut HalfSamples) {
         let ((cx, cy), n, stride) = (out.centre, out.n, out.stride);
         let (half, hv) = (&LUMA_TAPS[2], &mut out.hv);
         self.filter(
@@ -148,7 +148,7 @@ impl Interpolator {
     /// filters the displaced block.
     fn displaced<const N: usize, const P: usize>(
         &mut self,
-        reference: &Plane,
+        reference: &PaddedPlane,
         at: (usize, usize),
         (w, h): (usize, usize),
         mv: Mv,
@@ -177,7 +177,7 @@ impl Interpolator {
     #[allow(clippy::too_many_arguments)]
     fn filter<const N: usize>(
         &mut self,
-        reference: &Plane,
+        reference: &PaddedPlane,
         origin: (i32, i32),
         w: usize,
         h: usize,
@@ -189,23 +189,19 @@ impl Interpolator {
         let back = (N / 2 - 1) as i32;
         let (ww, wh) = (w + N - 1, h + N - 1);
         let (x0, y0) = (origin.0 - back, origin.1 - back);
-        // Inside the picture the window is the reference itself; only blocks reaching
-        // past an edge need a copy with the edge samples repeated.
-        let inside = x0 >= 0
-            && y0 >= 0
-            && x0 as usize + ww <= reference.width
-            && y0 as usize + wh <= reference.height;
-        let win = if inside {
-            let start = y0 as usize * reference.stride + x0 as usize;
-            Window {
-                data: &reference.data[start..],
+        // Windows within the reference's margin are read in place; only those reaching
+        // beyond it need a copy with the edge samples repeated.
+        let win = match reference.window(x0, y0, ww, wh) {
+            Some(data) => Window {
+                data,
                 stride: reference.stride,
-            }
-        } else {
-            gather(reference, x0, y0, ww, wh, &mut self.window);
-            Window {
-                data: &self.window,
-                stride: ww,
+            },
+            None => {
+                reference.gather(x0, y0, ww, wh, &mut self.window);
+                Window {
+                    data: &self.window,
+                    stride: ww,
+                }
             }
         };
         #[cfg(target_arch = "x86_64")]
@@ -400,32 +396,14 @@ fn clip6(v: i32) -> u8 {
     ((v + 32) >> 6).clamp(0, 255) as u8
 }
 
-/// Copies the `w`x`h` window at (`x`, `y`) of `plane` into `out`, coordinates outside the
-/// plane clamped to its edges: each row is its left edge sample repeated, the part inside,
-/// and its right edge sample repeated.
-pub(crate) fn gather(plane: &Plane, x: i32, y: i32, w: usize, h: usize, out: &mut Vec<u8>) {
-    out.clear();
-    out.reserve(w * h);
-    let (pw, ph) = (plane.width as i32, plane.height as i32);
-    let wi = w as i32;
-    let left = (-x).clamp(0, wi);
-    let right = (x + wi - pw).clamp(0, wi - left);
-    let inside = if left + right < wi {
-        (x + left) as usize..(x + wi - right) as usize
-    } else {
-        0..0 // wholly outside
-    };
-    for r in 0..h {
-        let row = plane.row((y + r as i32).clamp(0, ph - 1) as usize);
-        out.extend(std::iter::repeat_n(row[0], left as usize));
-        out.extend_from_slice(&row[inside.clone()]);
-        out.extend(std::iter::repeat_n(row[row.len() - 1], right as usize));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plane::Plane;
+
+    /// A margin the tests' windows reach past near the edges: both the in-place reads
+    /// and the copies are exercised.
+    const MARGIN: usize = 8;
 
     fn noise_plane(w: usize, h: usize, seed: u32) -> Plane {
         let mut p = Plane::new(w, h);
@@ -470,6 +448,7 @@ mod tests {
     #[test]
     fn luma_matches_sample_by_sample_formula_inside_and_outside() {
         let p = noise_plane(40, 24, 3);
+        let pp = PaddedPlane::of(&p, MARGIN);
         let mut ip = Interpolator::default();
         let mut out = vec![0u8; 16 * 8];
         for mv in [
@@ -482,7 +461,7 @@ mod tests {
             Mv::new(0, 3),
         ] {
             for (x, y) in [(0usize, 0usize), (24, 16), (8, 8)] {
-                ip.luma(&p, x, y, 16, 8, mv, &mut out);
+                ip.luma(&pp, x, y, 16, 8, mv, &mut out);
                 for r in 0..8 {
                     for c in 0..16 {
                         let want = reference_luma(&p, (x + c) as i32, (y + r) as i32, mv);
@@ -498,36 +477,9 @@ mod tests {
     }
 
     #[test]
-    fn gather_clamps_every_coordinate_to_the_plane() {
-        let p = noise_plane(24, 16, 5);
-        let mut out = Vec::new();
-        for (x, y, w, h) in [
-            (0, 0, 8, 8),
-            (-5, -3, 16, 8),
-            (20, 12, 16, 8),
-            (-40, 30, 8, 4),
-            (40, -9, 8, 4),
-            (-4, 2, 40, 3),
-        ] {
-            gather(&p, x, y, w, h, &mut out);
-            assert_eq!(out.len(), w * h);
-            for r in 0..h {
-                for c in 0..w {
-                    let sx = (x + c as i32).clamp(0, 23) as usize;
-                    let sy = (y + r as i32).clamp(0, 15) as usize;
-                    assert_eq!(
-                        out[r * w + c],
-                        p.at(sx, sy),
-                        "({x},{y}) {w}x{h} at ({c},{r})"
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
     fn half_samples_equal_the_eight_predictions_they_replace() {
         let p = noise_plane(96, 80, 7);
+        let pp = PaddedPlane::of(&p, MARGIN);
         let (mut ip, mut half) = (Interpolator::default(), HalfSamples::default());
         for n in [8usize, 16, 32, 64] {
             // Inside, at the corners, and far outside (edge samples repeated).
@@ -537,8 +489,8 @@ mod tests {
                 (96 - n, 80 - n.min(80), Mv::new(8, 12)),
                 (0, 0, Mv::new(-400, 360)),
             ] {
-                ip.half_samples(&p, (x, y), n, centre, &mut half);
-                ip.half_diagonals(&p, &mut half);
+                ip.half_samples(&pp, (x, y), n, centre, &mut half);
+                ip.half_diagonals(&pp, &mut half);
                 let mut want = vec![0u8; n * n];
                 for oy in -1..=1 {
                     for ox in -1..=1 {
@@ -546,7 +498,7 @@ mod tests {
                             continue;
                         }
                         let mv = Mv::new(centre.x + 2 * ox as i16, centre.y + 2 * oy as i16);
-                        ip.luma(&p, x, y, n, n, mv, &mut want);
+                        ip.luma(&pp, x, y, n, n, mv, &mut want);
                         let (got, stride) = half.block(ox, oy);
                         for r in 0..n {
                             assert_eq!(
@@ -569,7 +521,8 @@ mod tests {
             x as i32 + (i32::from(mv.x) >> 2),
             y as i32 + (i32::from(mv.y) >> 2),
         );
-        gather(p, x0 - 3, y0 - 3, w + 7, h + 7, &mut ip.window);
+        // No margin: every sample outside the picture comes from the copy's clamping.
+        PaddedPlane::of(p, 0).gather(x0 - 3, y0 - 3, w + 7, h + 7, &mut ip.window);
         let mut out = vec![0u8; w * h];
         let win = Window {
             data: &ip.window,
@@ -597,6 +550,7 @@ mod tests {
         let planes = [noise_plane(80, 80, 5), checker, flat(0), flat(255)];
         let mut ip = Interpolator::default();
         for p in &planes {
+            let pp = PaddedPlane::of(p, MARGIN);
             for size in [
                 (8, 8),
                 (16, 16),
@@ -610,7 +564,7 @@ mod tests {
                     let mv = Mv::new(phase % 4 - 8, phase / 4 + 4);
                     for (x, y) in [(0usize, 0usize), (8, 16), (80 - size.0, 80 - size.1)] {
                         let mut out = vec![0u8; size.0 * size.1];
-                        ip.luma(p, x, y, size.0, size.1, mv, &mut out);
+                        ip.luma(&pp, x, y, size.0, size.1, mv, &mut out);
                         assert_eq!(out, portable_luma(p, x, y, size, mv), "{size:?} {mv:?}");
                         let want = reference_luma(p, (x + 5) as i32, (y + 3) as i32, mv);
                         assert_eq!(out[3 * size.0 + 5], want, "{size:?} {mv:?}");
@@ -625,14 +579,15 @@ mod tests {
         let planes = [noise_plane(40, 40, 9), noise_plane(40, 40, 10)];
         let mut ip = Interpolator::default();
         for p in &planes {
+            let pp = PaddedPlane::of(p, MARGIN / 2);
             for size in [(8, 8), (16, 16), (32, 32), (8, 4), (24, 8), (4, 4), (4, 8)] {
                 for phase in 0..64i16 {
                     let mv = Mv::new(phase % 8 - 16, phase / 8 + 8);
                     let (w, h) = size;
                     for (x, y) in [(0usize, 0usize), (4, 8), (40 - w, 40 - h), (40 - w, 0)] {
                         let (mut got, mut want) = (vec![0u8; w * h], vec![0u8; w * h]);
-                        ip.chroma(p, x, y, w, h, mv, &mut got);
-                        ip.displaced(p, (x, y), size, mv, &CHROMA_TAPS, &mut want);
+                        ip.chroma(&pp, x, y, w, h, mv, &mut got);
+                        ip.displaced(&pp, (x, y), size, mv, &CHROMA_TAPS, &mut want);
                         assert_eq!(got, want, "{size:?} {mv:?} at ({x}, {y})");
                     }
                 }
@@ -645,12 +600,21 @@ mod tests {
         let p = noise_plane(32, 32, 9);
         let mut ip = Interpolator::default();
         let mut out = vec![0u8; 64];
-        ip.luma(&p, 8, 8, 8, 8, Mv::new(8, -4), &mut out);
+        ip.luma(
+            &PaddedPlane::of(&p, MARGIN),
+            8,
+            8,
+            8,
+            8,
+            Mv::new(8, -4),
+            &mut out,
+        );
         for r in 0..8 {
             assert_eq!(&out[r * 8..][..8], &p.row(7 + r)[10..18]);
         }
         let mut flat = Plane::new(16, 16);
         flat.data.fill(77);
+        let flat = PaddedPlane::of(&flat, MARGIN / 2);
         for phase in 0..8 {
             ip.chroma(&flat, 4, 4, 4, 4, Mv::new(phase, 7 - phase), &mut out[..16]);
             assert!(out[..16].iter().all(|&v| v == 77), "phase {phase}");
