@@ -178,6 +178,8 @@ impl PictureStats {
 struct Reference {
     pic: Arc<Yuv>,
     map: BlockMap,
+    /// Which picture of the stream it is (counting from 0).
+    number: u64,
     /// Picture order count of the next picture.
     next_poc: u32,
 }
@@ -200,7 +202,30 @@ pub struct HevcEncoder {
     retired: Vec<Reference>,
     /// The reference picture with its edges repeated into a margin, refilled for each P
     /// picture: what motion compensation reads.
-    padded: Option<PaddedYuv>,
+    padded: Option<PaddedReference>,
+    /// Pictures coded so far.
+    pictures: u64,
+}
+
+/// The padded copy of a reference picture and the number of the picture it holds.
+#[derive(Debug)]
+struct PaddedReference {
+    pic: PaddedYuv,
+    of: u64,
+}
+
+/// Fills `padded` with `reference` unless it holds it already.
+fn refresh_padded(padded: &mut Option<PaddedReference>, reference: &Reference) {
+    if padded.as_ref().is_some_and(|p| p.of == reference.number) {
+        return;
+    }
+    let pic = &reference.pic;
+    let slot = padded.get_or_insert_with(|| PaddedReference {
+        pic: PaddedYuv::new(pic.width(), pic.height()),
+        of: reference.number,
+    });
+    slot.pic.fill(pic);
+    slot.of = reference.number;
 }
 
 /// At most this many past references are kept for reuse (each a picture and a block map).
@@ -228,6 +253,7 @@ impl HevcEncoder {
             pool: Vec::new(),
             retired: Vec::new(),
             padded: None,
+            pictures: 0,
         }
     }
 
@@ -272,17 +298,25 @@ impl HevcEncoder {
     }
 
     /// Encodes `frame` with the slice QP and plan that `make_plan` returns, which runs while
-    /// the frame is copied in (on another thread when the encoder has several): a rate
-    /// controller's analysis of the frame need not wait for the copy.
+    /// the frame and the reference's padded copy are copied in (on another thread when the
+    /// encoder has several): a rate controller's analysis of the frame need not wait for
+    /// the copies.
     pub fn encode_with<P: QpPlan>(
         &mut self,
         frame: &Frame<'_>,
         make_plan: impl FnOnce() -> (i32, P),
     ) -> (CodedPicture, P) {
         let (qp, plan) = if self.settings.threads > 1 {
-            let src = &mut self.src;
+            // The padded reference is filled there too.
+            let reference = (!self.next_is_idr()).then_some(self.reference.as_ref());
+            let (src, padded) = (&mut self.src, &mut self.padded);
             std::thread::scope(|scope| {
-                scope.spawn(|| pad_frame(frame, src));
+                scope.spawn(move || {
+                    pad_frame(frame, src);
+                    if let Some(r) = reference.flatten() {
+                        refresh_padded(padded, r);
+                    }
+                });
                 make_plan()
             })
         } else {
@@ -315,13 +349,11 @@ impl HevcEncoder {
             max_merge_cand: MAX_MERGE_CAND,
         };
         if let Some(r) = &self.reference {
-            let (w, h) = (p.coded_width, p.coded_height);
-            let padded = self.padded.get_or_insert_with(|| PaddedYuv::new(w, h));
-            padded.fill(&r.pic);
+            refresh_padded(&mut self.padded, r);
         }
         let reference = self.reference.as_ref().zip(self.padded.as_ref());
         let reference = reference.map(|(r, padded)| InterRef {
-            pic: padded,
+            pic: &padded.pic,
             map: &r.map,
         });
         let job = wavefront::Picture {
@@ -387,10 +419,12 @@ impl HevcEncoder {
             );
         }
         self.since_idr += 1;
+        self.pictures += 1;
         let rec = Arc::new(rec);
         let last = self.reference.replace(Reference {
             pic: Arc::clone(&rec),
             map,
+            number: self.pictures,
             next_poc: poc + 1,
         });
         if let Some(old) = last {
