@@ -214,18 +214,22 @@ struct PaddedReference {
     of: u64,
 }
 
-/// Fills `padded` with `reference` unless it holds it already.
-fn refresh_padded(padded: &mut Option<PaddedReference>, reference: &Reference) {
+/// The padded copy to fill with `reference`'s planes, None when it holds them already.
+/// Tags the copy with the reference's number: the caller fills every plane.
+fn stale_padded<'a>(
+    padded: &'a mut Option<PaddedReference>,
+    reference: &Reference,
+) -> Option<&'a mut PaddedYuv> {
     if padded.as_ref().is_some_and(|p| p.of == reference.number) {
-        return;
+        return None;
     }
     let pic = &reference.pic;
     let slot = padded.get_or_insert_with(|| PaddedReference {
         pic: PaddedYuv::new(pic.width(), pic.height()),
         of: reference.number,
     });
-    slot.pic.fill(pic);
     slot.of = reference.number;
+    Some(&mut slot.pic)
 }
 
 /// At most this many past references are kept for reuse (each a picture and a block map).
@@ -307,17 +311,33 @@ impl HevcEncoder {
         make_plan: impl FnOnce() -> (i32, P),
     ) -> (CodedPicture, P) {
         let (qp, plan) = if self.settings.threads > 1 {
-            // The padded reference is filled there too.
-            let reference = (!self.next_is_idr()).then_some(self.reference.as_ref());
+            let reference = self.reference.as_ref().filter(|_| !self.next_is_idr());
             let (src, padded) = (&mut self.src, &mut self.padded);
+            let stale = reference.and_then(|r| Some((stale_padded(padded, r)?, &*r.pic)));
+            // The helper copies the frame and the reference's luma, this thread plans and
+            // copies the reference's chroma: about the same time each.
+            let (luma, chroma) = match stale {
+                Some((copy, pic)) => {
+                    let (luma, chroma) = copy.planes.split_at_mut(1);
+                    (
+                        Some((&mut luma[0], &pic.planes[0])),
+                        Some((chroma, &pic.planes[1..])),
+                    )
+                }
+                None => (None, None),
+            };
             std::thread::scope(|scope| {
                 scope.spawn(move || {
                     pad_frame(frame, src);
-                    if let Some(r) = reference.flatten() {
-                        refresh_padded(padded, r);
+                    if let Some((copy, plane)) = luma {
+                        copy.fill(plane);
                     }
                 });
-                make_plan()
+                let planned = make_plan();
+                for (copy, plane) in chroma.into_iter().flat_map(|(c, p)| c.iter_mut().zip(p)) {
+                    copy.fill(plane);
+                }
+                planned
             })
         } else {
             pad_frame(frame, &mut self.src);
@@ -349,7 +369,9 @@ impl HevcEncoder {
             max_merge_cand: MAX_MERGE_CAND,
         };
         if let Some(r) = &self.reference {
-            refresh_padded(&mut self.padded, r);
+            if let Some(copy) = stale_padded(&mut self.padded, r) {
+                copy.fill(&r.pic);
+            }
         }
         let reference = self.reference.as_ref().zip(self.padded.as_ref());
         let reference = reference.map(|(r, padded)| InterRef {
@@ -470,14 +492,30 @@ fn pad_frame(frame: &Frame<'_>, yuv: &mut Yuv) {
     let (cw, ch) = (fw / 2, fh / 2);
     for r in 0..height / 2 {
         let src = &frame.uv_row(r.min(ch - 1))[..2 * cw];
-        for (c, plane) in [&mut *u, &mut *v].into_iter().enumerate() {
-            let dst = plane.row_mut(r);
-            for (d, pair) in dst[..cw].iter_mut().zip(src.chunks_exact(2)) {
-                *d = pair[c];
-            }
+        let (du, dv) = (u.row_mut(r), v.row_mut(r));
+        deinterleave(src, &mut du[..cw], &mut dv[..cw]);
+        for dst in [du, dv] {
             let last = dst[cw - 1];
             dst[cw..width / 2].fill(last);
         }
+    }
+}
+
+/// Splits a row of interleaved Cb/Cr pairs into `u` and `v`, sixteen pairs at a time: the
+/// fixed-length loop vectorises (one loop over the row does not).
+fn deinterleave(uv: &[u8], u: &mut [u8], v: &mut [u8]) {
+    const N: usize = 16;
+    let whole = u.len() / N * N;
+    let chunks = uv.chunks_exact(2 * N).zip(u.chunks_exact_mut(N));
+    for ((pairs, cu), cv) in chunks.zip(v.chunks_exact_mut(N)) {
+        for i in 0..N {
+            cu[i] = pairs[2 * i];
+            cv[i] = pairs[2 * i + 1];
+        }
+    }
+    for i in whole..u.len() {
+        u[i] = uv[2 * i];
+        v[i] = uv[2 * i + 1];
     }
 }
 
@@ -540,25 +578,27 @@ mod tests {
 
     #[test]
     fn padding_repeats_the_last_column_and_row_of_each_plane() {
-        let (w, h) = (10u32, 6u32);
-        let nv12: Vec<u8> = (0..Frame::nv12_len(w, h))
-            .map(|i| (i * 7 % 251) as u8)
-            .collect();
-        let frame = Frame::from_nv12(&nv12, w, h).unwrap();
-        let mut yuv = Yuv::new(24, 16);
-        pad_frame(&frame, &mut yuv);
-        let (w, h) = (w as usize, h as usize);
-        for y in 0..16 {
-            for x in 0..24 {
-                let want = frame.y_row(y.min(h - 1))[x.min(w - 1)];
-                assert_eq!(yuv.planes[0].row(y)[x], want, "luma ({x}, {y})");
+        // Chroma rows shorter than the sixteen pairs split at once, and longer.
+        for (w, h, coded) in [(10u32, 6u32, (24, 16)), (70, 6, (88, 8))] {
+            let nv12: Vec<u8> = (0..Frame::nv12_len(w, h))
+                .map(|i| (i * 7 % 251) as u8)
+                .collect();
+            let frame = Frame::from_nv12(&nv12, w, h).unwrap();
+            let mut yuv = Yuv::new(coded.0, coded.1);
+            pad_frame(&frame, &mut yuv);
+            let (w, h) = (w as usize, h as usize);
+            for y in 0..coded.1 {
+                for x in 0..coded.0 {
+                    let want = frame.y_row(y.min(h - 1))[x.min(w - 1)];
+                    assert_eq!(yuv.planes[0].row(y)[x], want, "luma ({x}, {y})");
+                }
             }
-        }
-        for y in 0..8 {
-            for x in 0..12 {
-                let pair = &frame.uv_row(y.min(h / 2 - 1))[2 * x.min(w / 2 - 1)..];
-                assert_eq!(yuv.planes[1].row(y)[x], pair[0], "Cb ({x}, {y})");
-                assert_eq!(yuv.planes[2].row(y)[x], pair[1], "Cr ({x}, {y})");
+            for y in 0..coded.1 / 2 {
+                for x in 0..coded.0 / 2 {
+                    let pair = &frame.uv_row(y.min(h / 2 - 1))[2 * x.min(w / 2 - 1)..];
+                    assert_eq!(yuv.planes[1].row(y)[x], pair[0], "Cb ({x}, {y})");
+                    assert_eq!(yuv.planes[2].row(y)[x], pair[1], "Cr ({x}, {y})");
+                }
             }
         }
     }
