@@ -14,6 +14,7 @@ use crate::plane::Yuv;
 use crate::quant::{chroma_qp, dequantize, hide_signs, quantize};
 use crate::residual::code_residual;
 use crate::scan::scan_order;
+use crate::source_intra::SourceEstimates;
 use crate::syntax::{mpm_candidates, CtuSyntax, ModeCode, PictureLayout};
 use crate::transform::{forward, inverse};
 
@@ -120,6 +121,8 @@ pub struct InterRef<'a> {
     pub pic: &'a PaddedYuv,
     /// Its block map: co-located vectors seed the motion search.
     pub map: &'a BlockMap,
+    /// The plan's intra estimates that idle workers have worked out ahead.
+    pub(crate) estimates: Option<&'a SourceEstimates>,
 }
 
 /// Per-CTU search over a picture being reconstructed.

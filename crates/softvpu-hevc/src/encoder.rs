@@ -377,6 +377,7 @@ impl HevcEncoder {
         let reference = reference.map(|(r, padded)| InterRef {
             pic: &padded.pic,
             map: &r.map,
+            estimates: None,
         });
         let job = wavefront::Picture {
             src,

@@ -233,7 +233,8 @@ impl CtuSearch<'_> {
 
     /// SATD cost of the best of four intra predictions made from the source picture (the
     /// reconstruction of this CTU does not exist yet while planning); exact when below
-    /// `to_beat` (the best inter cost), otherwise only known not to be.
+    /// `to_beat` (the best inter cost), otherwise only known not to be. Taken from the
+    /// estimates worked out ahead when there are (see [`crate::source_intra`]).
     fn intra_estimate(
         &self,
         s: &mut TuScratch,
@@ -243,7 +244,10 @@ impl CtuSearch<'_> {
         to_beat: f64,
     ) -> f64 {
         let mode_cost = self.lambda.satd * INTRA_MODE_BITS;
-        let best = self.simple_intra_satd(s, &self.src.planes[0], x, y, log2, to_beat - mode_cost);
+        let ahead = self.reference.and_then(|r| r.estimates?.get(x, y, log2));
+        let best = ahead.unwrap_or_else(|| {
+            self.simple_intra_satd(s, &self.src.planes[0], x, y, log2, to_beat - mode_cost)
+        });
         f64::from(best) + mode_cost
     }
 

@@ -8,7 +8,7 @@ use crate::analysis::{CtuSearch, Prediction, Preset, Snapshot, TuScratch};
 use crate::cabac::BitEstimator;
 use crate::cu::{Cu, CuKind, InterCu, MotionCode};
 use crate::dist::{sad, satd, satd_below, satd_limit, satd_tiles, sse};
-use crate::intra::{build_references, predict, MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
+use crate::intra::{build_references, predict};
 use crate::mc::{HalfSamples, Interpolator};
 use crate::mv::{candidates, Mv};
 use crate::padded::{PaddedPlane, PaddedYuv};
@@ -434,7 +434,7 @@ impl CtuSearch<'_> {
         let limit = satd_limit(to_beat);
         let block = &src.data[y * src.stride + x..];
         let mut best = u32::MAX;
-        for mode in [MODE_PLANAR, MODE_DC, MODE_HOR, MODE_VER] {
+        for mode in crate::source_intra::MODES {
             predict(&refs, log2, mode, true, &mut s.pred[..n * n]);
             let d = satd_below(block, src.stride, &s.pred, n, log2, limit.min(best));
             best = best.min(d);

@@ -23,6 +23,7 @@ mod recon_sse;
 pub mod residual;
 pub mod rows;
 pub mod scan;
+mod source_intra;
 pub mod syntax;
 mod tile_cache;
 pub mod transform;

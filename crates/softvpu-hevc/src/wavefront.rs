@@ -10,8 +10,8 @@
 
 use std::cell::Cell;
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
 
 use crate::analysis::{CtuSearch, InterRef, Lambda, Preset, TuScratch};
 use crate::cabac::{BinSink, CabacWriter, Contexts};
@@ -21,6 +21,7 @@ use crate::edges::{mark_edges, CuQps};
 use crate::encoder::{PictureStats, QpPlan};
 use crate::plane::Yuv;
 use crate::recon_sse::{self, SseArea};
+use crate::source_intra::SourceEstimates;
 use crate::syntax::{CtuSyntax, PictureLayout};
 
 /// One picture's coding job: everything the workers share, read-only.
@@ -204,6 +205,8 @@ struct CtuDone {
 struct Worker<'a> {
     job: &'a Picture<'a>,
     records: &'a [AtomicU64],
+    /// What the workers share to work ahead for each other, with several.
+    ahead: Option<Ahead<'a>>,
     bufs: RowBuffers,
     stats: PictureStats,
     qps: QpSummary,
@@ -215,6 +218,16 @@ struct Worker<'a> {
     rows: Vec<(usize, Vec<u8>)>,
 }
 
+/// What workers share to work out the plan's intra estimates ahead of each other (see
+/// [`crate::source_intra`]).
+#[derive(Clone, Copy)]
+struct Ahead<'a> {
+    estimates: &'a SourceEstimates,
+    /// Per row, how many of its CTUs have been started.
+    started: &'a [AtomicUsize],
+    threads: usize,
+}
+
 /// Codes every CTU row of `job` on `threads` workers, with buffers from `pool` (the first
 /// worker's come back in [`CodedRows`], the others' go back to `pool`).
 pub(crate) fn code_rows(
@@ -222,13 +235,35 @@ pub(crate) fn code_rows(
     threads: usize,
     pool: &mut Vec<RowBuffers>,
 ) -> CodedRows {
+    let (cols, rows) = ctb_grid(&job.layout);
+    let threads = threads.clamp(1, rows);
+    let estimates = (threads > 1 && job.reference.is_some())
+        .then(|| SourceEstimates::new(&job.layout, cols, rows))
+        .flatten();
+    code_rows_sharing(job, threads, pool, estimates.as_ref())
+}
+
+/// [`code_rows`] with a table the workers share to work out intra estimates ahead for
+/// each other, if any.
+fn code_rows_sharing(
+    job: &Picture<'_>,
+    threads: usize,
+    pool: &mut Vec<RowBuffers>,
+    estimates: Option<&SourceEstimates>,
+) -> CodedRows {
     let (w, h) = (job.layout.width, job.layout.height);
     let (cols, rows) = ctb_grid(&job.layout);
     let records: Vec<AtomicU64> = (0..cols * rows).map(|_| AtomicU64::new(0)).collect();
-    let threads = threads.clamp(1, rows);
+    let started: Vec<AtomicUsize> = (0..rows).map(|_| AtomicUsize::new(0)).collect();
+    let ahead = estimates.map(|estimates| Ahead {
+        estimates,
+        started: &started,
+        threads,
+    });
     let mut new_worker = || Worker {
         job,
         records: &records,
+        ahead,
         bufs: RowBuffers::take(pool, w, h),
         stats: PictureStats::default(),
         qps: QpSummary::new(),
@@ -332,13 +367,17 @@ impl Worker<'_> {
         outbox: &Sender<CtuDone>,
     ) -> Self {
         let (_, rows) = ctb_grid(&self.job.layout);
+        let mut last = first;
         for row in (first..rows).step_by(step) {
             let above = (row > 0).then_some(inbox);
             let below = (row + 1 < rows).then_some(outbox);
             self.code_row(row, above, below);
             // The next row reads its own copy of this one.
             self.deblock_row(row);
+            last = row;
         }
+        // The rows still being coded by others go faster for what is worked out for them.
+        while self.work_ahead(last + 1..rows) {}
         self
     }
 
@@ -396,7 +435,9 @@ impl Worker<'_> {
             if let Some(inbox) = above {
                 while heard < (col + 2).min(cols) {
                     // A closed channel means the worker above panicked; the join re-raises it.
-                    let Ok(done) = inbox.recv() else { return };
+                    let Some(done) = self.hear(inbox, row) else {
+                        return;
+                    };
                     heard = done.col + 1;
                     self.paste(row - 1, done);
                 }
@@ -407,6 +448,9 @@ impl Worker<'_> {
                 if let Some(synced) = self.synced.take() {
                     ctx = *synced;
                 }
+            }
+            if let Some(ahead) = self.ahead {
+                ahead.started[row].store(col + 1, Ordering::Relaxed);
             }
             let before = cabac.bytes_so_far();
             let progress = Progress {
@@ -459,7 +503,10 @@ impl Worker<'_> {
             ctu_y,
             lambda: Lambda::intra(qp),
             ctx,
-            reference: job.reference,
+            reference: job.reference.map(|r| InterRef {
+                estimates: self.ahead.map(|a| a.estimates),
+                ..r
+            }),
             preset: job.preset,
         }
         .run(&mut self.bufs.scratch);
@@ -490,6 +537,50 @@ impl Worker<'_> {
         self.qps.add(qp, ctb.min(w - ctu_x) * ctb.min(h - ctu_y));
         self.stats.count(&nodes, w, h);
         last
+    }
+
+    /// The next CTU of the row above row `row`; while none has come, works out intra
+    /// estimates for the rows being coded or coded next (the row above first: it is the
+    /// one waited for). None when the worker above has gone (it panicked).
+    fn hear(&mut self, inbox: &Receiver<CtuDone>, row: usize) -> Option<CtuDone> {
+        let rows = ctb_grid(&self.job.layout).1;
+        let threads = self.ahead.map_or(1, |a| a.threads);
+        loop {
+            match inbox.try_recv() {
+                Ok(done) => return Some(done),
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) => {
+                    // The row above, then the other workers' next rows.
+                    let mut order = (row - 1..row).chain(row + 1..(row + threads).min(rows));
+                    if !order.any(|r| self.work_ahead(r..r + 1)) {
+                        return inbox.recv().ok();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Works out the intra estimates of one CTU of `rows` that no one has started or worked
+    /// out (in each row, past the CTU being coded and the one after it); false when there
+    /// is none, or no sharing.
+    fn work_ahead(&mut self, rows: Range<usize>) -> bool {
+        let Some(ahead) = self.ahead else {
+            return false;
+        };
+        let cols = ctb_grid(&self.job.layout).0;
+        for row in rows {
+            let started = ahead.started[row].load(Ordering::Relaxed);
+            let from = if started == 0 { 0 } else { started + 1 };
+            let todo = (from..cols).find(|&col| !ahead.estimates.has(col, row));
+            if let Some(col) = todo {
+                let pred = &mut self.bufs.scratch.pred;
+                ahead
+                    .estimates
+                    .work_out(self.job.src, &self.job.layout, (col, row), pred);
+                return true;
+            }
+        }
+        false
     }
 
     /// The part of the picture inside CTU (`col`, `row`): (x, y, w, h) in luma samples.
@@ -544,6 +635,74 @@ fn allowed(wanted: i32, predicted: i32) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cu::BlockMap;
+    use crate::encoder::ConstantQp;
+    use crate::padded::PaddedYuv;
+    use crate::zscan::Availability;
+
+    /// A P picture coded with every CTU's intra estimates worked out before it starts is
+    /// the picture the plan codes working them out itself; a table of wrong values changes
+    /// it (the table is read).
+    #[test]
+    fn estimates_worked_out_ahead_leave_the_stream_as_it_is() {
+        let (w, h) = (200usize, 136usize);
+        let texture = |x: usize, y: usize| ((x * 7 + y * 3) ^ (x * y / 16)) as u8;
+        let (mut src, mut reference) = (Yuv::new(w, h), Yuv::new(w, h));
+        for y in 0..h {
+            for x in 0..w {
+                src.planes[0].set(x, y, texture(x, y));
+                // The left part moved by (3, 2); the right part unrelated, where intra wins.
+                let moved = if x < 120 {
+                    texture(x + 3, y + 2)
+                } else {
+                    (x * 131 + y * 71) as u8
+                };
+                reference.planes[0].set(x, y, moved);
+            }
+        }
+        let padded = PaddedYuv::of(&reference);
+        let (map, avail) = (BlockMap::new(w, h), Availability::new(w, h, 6));
+        let layout = PictureLayout {
+            width: w,
+            height: h,
+            log2_ctb: 6,
+            avail: &avail,
+            p_slice: true,
+            max_merge_cand: 3,
+        };
+        let plan = ConstantQp(30);
+        let job = Picture {
+            src: &src,
+            layout,
+            reference: Some(InterRef {
+                pic: &padded,
+                map: &map,
+                estimates: None,
+            }),
+            slice_qp: 30,
+            plan: &plan,
+            preset: Preset::Fast,
+            sse: None,
+        };
+        let (cols, rows) = ctb_grid(&job.layout);
+        let own = code_rows(&job, 1, &mut Vec::new());
+        assert!(
+            own.stats.intra_cus > 0,
+            "no intra CUs: the estimates decide nothing"
+        );
+        let table = SourceEstimates::new(&job.layout, cols, rows).expect("64x64 CTUs");
+        let mut pred = [0u8; 32 * 32];
+        for row in 0..rows {
+            for col in 0..cols {
+                table.work_out(job.src, &job.layout, (col, row), &mut pred);
+            }
+        }
+        let ahead = code_rows_sharing(&job, 1, &mut Vec::new(), Some(&table));
+        assert_eq!(own.substreams, ahead.substreams);
+        let wrong = SourceEstimates::filled(&job.layout, cols, rows, 0);
+        let misled = code_rows_sharing(&job, 1, &mut Vec::new(), Some(&wrong));
+        assert_ne!(own.substreams, misled.substreams);
+    }
 
     /// The rows a CTU's QP choice reads: all of its own row to its left, and in the row
     /// `k` above, the CTUs up to `k` columns to its right (what every wavefront schedule
