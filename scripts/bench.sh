@@ -8,7 +8,9 @@
 # Usage: scripts/bench.sh [FRAMES] [CLIPS...]   (not a test: prints a table)
 #   FRAMES (default 60) of each clip; CLIPS default to pan_path. ROUNDS=N (default 1)
 #   runs every encoder N times, round after round, and keeps each one's fastest run: on a
-#   shared machine single runs vary by 5-10 %, the anchors' as much as ours.
+#   shared machine single runs vary by 5-40 %, the anchors' as much as ours. With several
+#   rounds the ratio column adds the median of the rounds' own ratios (each round's
+#   encoders run back to back, so a slow or fast spell mostly hits both).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 cd "$ROOT"
@@ -92,14 +94,22 @@ python3 - "$RESULTS" "$THREADS" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1])]
 print(f"{sys.argv[2]} threads each\n")
-print(f"{'codec':6} {'clip':9} {'setting':9} {'encoder':16} {'fps':>8} {'kbps':>9} {'PSNR-Y':>7} {'speed vs':>22}")
-# Each encoder's fastest round (the streams, so kbps and PSNR, are the same every round).
-best = {}
+print(f"{'codec':6} {'clip':9} {'setting':9} {'encoder':16} {'fps':>8} {'kbps':>9} {'PSNR-Y':>7} {'speed vs':>40}")
+# Each encoder's fastest round (the streams, so kbps and PSNR, are the same every round),
+# and its frames/s in every round, in order.
+best, rounds = {}, {}
 for codec, clip, setting, enc, fps, kbps, psnr in rows:
     key = (codec, clip, setting, enc)
+    rounds.setdefault(key, []).append(float(fps))
     if key not in best or float(fps) > float(best[key][4]):
         best[key] = [codec, clip, setting, enc, fps, kbps, psnr]
 rows = list(best.values())
+
+
+def median_ratio(ours, theirs):
+    ratios = sorted(a / b for a, b in zip(ours, theirs))
+    mid = len(ratios) // 2
+    return ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
 base = {}
 for codec, clip, setting, enc, fps, kbps, psnr in rows:
     base.setdefault((codec, clip, setting), {})[enc] = float(fps)
@@ -108,5 +118,8 @@ for codec, clip, setting, enc, fps, kbps, psnr in rows:
     ratio = ""
     if enc != "softvpu":
         ratio = f"softvpu {others['softvpu'] / float(fps):.2f}x"
-    print(f"{codec:6} {clip:9} {setting:9} {enc:16} {float(fps):8.2f} {float(kbps):9.0f} {psnr:>7} {ratio:>22}")
+        ours, theirs = rounds[(codec, clip, setting, "softvpu")], rounds[(codec, clip, setting, enc)]
+        if len(ours) > 1:
+            ratio += f" (rounds' median {median_ratio(ours, theirs):.2f}x)"
+    print(f"{codec:6} {clip:9} {setting:9} {enc:16} {float(fps):8.2f} {float(kbps):9.0f} {psnr:>7} {ratio:>40}")
 PY
