@@ -7,6 +7,11 @@
 //! CTU starts once the CTU above and to the right is done, so every sample and block a
 //! decision reads (left, above, above-right) is in place, whatever the thread count: the
 //! stream is the same for one thread and for many.
+//!
+//! The worker of the first row never waits, so a picture takes as long as that worker's
+//! rows. The others, while they wait for the row above or once out of rows, work out the
+//! intra estimates of P-picture CTUs the others will plan next ([`crate::source_intra`]),
+//! which takes that work off the busiest worker.
 
 use std::cell::Cell;
 use std::ops::Range;
