@@ -16,6 +16,7 @@ use crate::residual::code_residual;
 use crate::scan::scan_order;
 use crate::source_intra::SourceEstimates;
 use crate::syntax::{mpm_candidates, CtuSyntax, ModeCode, PictureLayout};
+use crate::tile_cache::SharedTiles;
 use crate::transform::{forward, inverse};
 
 /// How a block is predicted, which selects its transform and quantiser rounding.
@@ -123,6 +124,8 @@ pub struct InterRef<'a> {
     pub map: &'a BlockMap,
     /// The plan's intra estimates that idle workers have worked out ahead.
     pub(crate) estimates: Option<&'a SourceEstimates>,
+    /// Tile SATDs that idle workers have worked out ahead.
+    pub(crate) tiles: Option<&'a SharedTiles>,
 }
 
 /// Per-CTU search over a picture being reconstructed.

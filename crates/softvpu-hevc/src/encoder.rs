@@ -378,6 +378,7 @@ impl HevcEncoder {
             pic: &padded.pic,
             map: &r.map,
             estimates: None,
+            tiles: None,
         });
         let job = wavefront::Picture {
             src,

@@ -73,6 +73,9 @@ impl CtuSearch<'_> {
         let lambda = self.lambda.satd;
         self.lambda.satd *= plan_lambda_scale(self.lambda.qp);
         s.inter.tiles.start(x, y);
+        if let Some(seeds) = reference.tiles.and_then(|t| t.get(x >> log2, y >> log2)) {
+            s.inter.tiles.seed(seeds);
+        }
         self.plan(&mut plan, s, reference, x, y, log2, 0);
         s.inter.tiles.freeze();
         self.lambda.satd = lambda;

@@ -6,6 +6,7 @@
 
 use crate::analysis::{CtuSearch, Prediction, Preset, Snapshot, TuScratch};
 use crate::cabac::BitEstimator;
+use crate::cu::BlockMap;
 use crate::cu::{Cu, CuKind, InterCu, MotionCode};
 use crate::dist::{sad, satd, satd_below, satd_limit, satd_tiles, sse};
 use crate::intra::{build_references, predict};
@@ -15,7 +16,7 @@ use crate::padded::{PaddedPlane, PaddedYuv};
 use crate::plane::Plane;
 use crate::scan::ScanOrder;
 use crate::syntax::mvd_component_bits;
-use crate::tile_cache::TileCache;
+use crate::tile_cache::{Seed, TileCache};
 
 /// How far (in luma samples) a searched block may lie outside the reference picture.
 const SEARCH_MARGIN: i32 = 80;
@@ -44,6 +45,55 @@ impl InterScratch {
         for (c, kept) in self.chroma.iter_mut().zip(&mut self.kept_chroma) {
             std::mem::swap(c, kept);
         }
+    }
+}
+
+impl InterScratch {
+    /// The [`Seed`]s of the `size` x `size` CTU at (`x`, `y`) (cut by the `width` x
+    /// `height` picture): its source's tile SATDs against `reference` displaced by each
+    /// vector of the inter CUs just above it where the merge lists of its top CUs look
+    /// (above its last and middle columns, right of them, and above-left). `map` must hold
+    /// the CTUs above, above-left and above-right.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn work_out_seeds(
+        &mut self,
+        src: &Plane,
+        reference: &PaddedPlane,
+        map: &BlockMap,
+        (x, y): (usize, usize),
+        size: usize,
+        (width, height): (usize, usize),
+    ) -> Vec<Seed> {
+        let mut vectors: Vec<Mv> = Vec::with_capacity(5);
+        if y > 0 {
+            let columns = [x + size - 1, x + size, x + size / 2 - 1, x + size / 2];
+            let left = x.checked_sub(1);
+            for px in columns.into_iter().chain(left).filter(|&px| px < width) {
+                let above = map.get(px, y - 1);
+                if !above.is_intra() && !vectors.contains(&above.mv) {
+                    vectors.push(above.mv);
+                }
+            }
+        }
+        let (w, h) = (size.min(width - x), size.min(height - y));
+        let src_block = &src.data[y * src.stride + x..];
+        vectors
+            .into_iter()
+            .map(|mv| {
+                let pred = &mut self.luma[..w * h];
+                self.interp.luma(reference, x, y, w, h, mv, pred);
+                let mut seed = Seed {
+                    mv,
+                    known: 0,
+                    satd: [0; 64],
+                };
+                satd_tiles(src_block, src.stride, pred, w, (w, h), |row, col, t| {
+                    seed.satd[row * 8 + col] = t;
+                    seed.known |= 1 << (row * 8 + col);
+                });
+                seed
+            })
+            .collect()
     }
 }
 

@@ -9,9 +9,11 @@
 //! stream is the same for one thread and for many.
 //!
 //! The worker of the first row never waits, so a picture takes as long as that worker's
-//! rows. The others, while they wait for the row above or once out of rows, work out the
-//! intra estimates of P-picture CTUs the others will plan next ([`crate::source_intra`]),
-//! which takes that work off the busiest worker.
+//! rows. The others, while they wait for the row above or once out of rows, work out for
+//! P-picture CTUs the others will plan next their intra estimates
+//! ([`crate::source_intra`]) and the tile SATDs of the vectors just above them
+//! ([`crate::tile_cache::SharedTiles`]), which takes that work off the busiest worker.
+//! Both are exact, so the plan decides as it would have.
 
 use std::cell::Cell;
 use std::ops::Range;
@@ -28,6 +30,7 @@ use crate::plane::Yuv;
 use crate::recon_sse::{self, SseArea};
 use crate::source_intra::SourceEstimates;
 use crate::syntax::{CtuSyntax, PictureLayout};
+use crate::tile_cache::SharedTiles;
 
 /// One picture's coding job: everything the workers share, read-only.
 pub(crate) struct Picture<'a> {
@@ -212,6 +215,8 @@ struct Worker<'a> {
     records: &'a [AtomicU64],
     /// What the workers share to work ahead for each other, with several.
     ahead: Option<Ahead<'a>>,
+    /// This worker's first row (its rows are every `threads`-th from it).
+    first: usize,
     bufs: RowBuffers,
     stats: PictureStats,
     qps: QpSummary,
@@ -228,9 +233,34 @@ struct Worker<'a> {
 #[derive(Clone, Copy)]
 struct Ahead<'a> {
     estimates: &'a SourceEstimates,
+    tiles: &'a SharedTiles,
     /// Per row, how many of its CTUs have been started.
     started: &'a [AtomicUsize],
     threads: usize,
+}
+
+/// What a worker's block map holds while it works ahead: its current row and column (the
+/// CTUs before it are coded), how many CTUs of the row above it has heard, and its rows.
+#[derive(Clone, Copy)]
+struct Holding {
+    row: usize,
+    col: usize,
+    heard: usize,
+    first: usize,
+    step: usize,
+}
+
+impl Holding {
+    /// Whether the map holds row `row` up to column `col`.
+    fn holds(&self, row: usize, col: usize) -> bool {
+        if row == self.row {
+            col < self.col
+        } else if row + 1 == self.row {
+            col < self.heard || row % self.step == self.first % self.step
+        } else {
+            row < self.row && row % self.step == self.first % self.step
+        }
+    }
 }
 
 /// Codes every CTU row of `job` on `threads` workers, with buffers from `pool` (the first
@@ -245,23 +275,25 @@ pub(crate) fn code_rows(
     let estimates = (threads > 1 && job.reference.is_some())
         .then(|| SourceEstimates::new(&job.layout, cols, rows))
         .flatten();
-    code_rows_sharing(job, threads, pool, estimates.as_ref())
+    let tiles = estimates.as_ref().map(|_| SharedTiles::new(cols, rows));
+    code_rows_sharing(job, threads, pool, estimates.as_ref().zip(tiles.as_ref()))
 }
 
-/// [`code_rows`] with a table the workers share to work out intra estimates ahead for
-/// each other, if any.
+/// [`code_rows`] with the tables the workers share to work out intra estimates and tile
+/// SATDs ahead for each other, if any.
 fn code_rows_sharing(
     job: &Picture<'_>,
     threads: usize,
     pool: &mut Vec<RowBuffers>,
-    estimates: Option<&SourceEstimates>,
+    shared: Option<(&SourceEstimates, &SharedTiles)>,
 ) -> CodedRows {
     let (w, h) = (job.layout.width, job.layout.height);
     let (cols, rows) = ctb_grid(&job.layout);
     let records: Vec<AtomicU64> = (0..cols * rows).map(|_| AtomicU64::new(0)).collect();
     let started: Vec<AtomicUsize> = (0..rows).map(|_| AtomicUsize::new(0)).collect();
-    let ahead = estimates.map(|estimates| Ahead {
+    let ahead = shared.map(|(estimates, tiles)| Ahead {
         estimates,
+        tiles,
         started: &started,
         threads,
     });
@@ -269,6 +301,7 @@ fn code_rows_sharing(
         job,
         records: &records,
         ahead,
+        first: 0,
         bufs: RowBuffers::take(pool, w, h),
         stats: PictureStats::default(),
         qps: QpSummary::new(),
@@ -372,6 +405,7 @@ impl Worker<'_> {
         outbox: &Sender<CtuDone>,
     ) -> Self {
         let (_, rows) = ctb_grid(&self.job.layout);
+        self.first = first;
         let mut last = first;
         for row in (first..rows).step_by(step) {
             let above = (row > 0).then_some(inbox);
@@ -382,7 +416,8 @@ impl Worker<'_> {
             last = row;
         }
         // The rows still being coded by others go faster for what is worked out for them.
-        while self.work_ahead(last + 1..rows) {}
+        let holding = self.holding(last + 1, 0, 0);
+        while self.work_ahead(last + 1..rows, holding) {}
         self
     }
 
@@ -440,7 +475,7 @@ impl Worker<'_> {
             if let Some(inbox) = above {
                 while heard < (col + 2).min(cols) {
                     // A closed channel means the worker above panicked; the join re-raises it.
-                    let Some(done) = self.hear(inbox, row) else {
+                    let Some(done) = self.hear(inbox, self.holding(row, col, heard)) else {
                         return;
                     };
                     heard = done.col + 1;
@@ -510,6 +545,7 @@ impl Worker<'_> {
             ctx,
             reference: job.reference.map(|r| InterRef {
                 estimates: self.ahead.map(|a| a.estimates),
+                tiles: self.ahead.map(|a| a.tiles),
                 ..r
             }),
             preset: job.preset,
@@ -544,12 +580,24 @@ impl Worker<'_> {
         last
     }
 
-    /// The next CTU of the row above row `row`; while none has come, works out intra
-    /// estimates for the rows being coded or coded next (the row above first: it is the
-    /// one waited for). None when the worker above has gone (it panicked).
-    fn hear(&mut self, inbox: &Receiver<CtuDone>, row: usize) -> Option<CtuDone> {
+    /// What this worker's map holds at column `col` of row `row`, having heard `heard`
+    /// CTUs of the row above.
+    fn holding(&self, row: usize, col: usize, heard: usize) -> Holding {
+        Holding {
+            row,
+            col,
+            heard,
+            first: self.first,
+            step: self.ahead.map_or(1, |a| a.threads),
+        }
+    }
+
+    /// The next CTU of the row above `at.row`; while none has come, works out intra
+    /// estimates and tile SATDs for the rows being coded or coded next (the row above
+    /// first: it is the one waited for). None when the worker above has gone (it panicked).
+    fn hear(&mut self, inbox: &Receiver<CtuDone>, at: Holding) -> Option<CtuDone> {
         let rows = ctb_grid(&self.job.layout).1;
-        let threads = self.ahead.map_or(1, |a| a.threads);
+        let (row, threads) = (at.row, at.step);
         loop {
             match inbox.try_recv() {
                 Ok(done) => return Some(done),
@@ -557,7 +605,7 @@ impl Worker<'_> {
                 Err(TryRecvError::Empty) => {
                     // The row above, then the other workers' next rows.
                     let mut order = (row - 1..row).chain(row + 1..(row + threads).min(rows));
-                    if !order.any(|r| self.work_ahead(r..r + 1)) {
+                    if !order.any(|r| self.work_ahead(r..r + 1, at)) {
                         return inbox.recv().ok();
                     }
                 }
@@ -565,23 +613,42 @@ impl Worker<'_> {
         }
     }
 
-    /// Works out the intra estimates of one CTU of `rows` that no one has started or worked
-    /// out (in each row, past the CTU being coded and the one after it); false when there
-    /// is none, or no sharing.
-    fn work_ahead(&mut self, rows: Range<usize>) -> bool {
+    /// Works out one CTU's intra estimates, or else its tile SATDs, among `rows`, for a CTU
+    /// that no one has started (in each row, past the CTU being coded and the one after
+    /// it); tile SATDs only where the map holds the CTUs above it (`at`). False when there
+    /// is nothing to do, or no sharing.
+    fn work_ahead(&mut self, rows: Range<usize>, at: Holding) -> bool {
         let Some(ahead) = self.ahead else {
             return false;
         };
-        let cols = ctb_grid(&self.job.layout).0;
+        let layout = &self.job.layout;
+        let cols = ctb_grid(layout).0;
         for row in rows {
             let started = ahead.started[row].load(Ordering::Relaxed);
             let from = if started == 0 { 0 } else { started + 1 };
-            let todo = (from..cols).find(|&col| !ahead.estimates.has(col, row));
-            if let Some(col) = todo {
+            if let Some(col) = (from..cols).find(|&col| !ahead.estimates.has(col, row)) {
                 let pred = &mut self.bufs.scratch.pred;
                 ahead
                     .estimates
-                    .work_out(self.job.src, &self.job.layout, (col, row), pred);
+                    .work_out(self.job.src, layout, (col, row), pred);
+                return true;
+            }
+            let Some(reference) = self.job.reference.filter(|_| row > 0) else {
+                continue;
+            };
+            let seedable = |col: usize| {
+                !ahead.tiles.has(col, row) && at.holds(row - 1, (col + 1).min(cols - 1))
+            };
+            if let Some(col) = (from..cols).find(|&col| seedable(col)) {
+                let log2 = layout.log2_ctb;
+                let inter = &mut self.bufs.scratch.inter;
+                let (src, map) = (&self.job.src.planes[0], &self.bufs.map);
+                ahead.tiles.set_with(col, row, || {
+                    let at = (col << log2, row << log2);
+                    let size = (layout.width, layout.height);
+                    let luma = &reference.pic.planes[0];
+                    inter.work_out_seeds(src, luma, map, at, 1 << log2, size)
+                });
                 return true;
             }
         }
@@ -643,13 +710,14 @@ mod tests {
     use crate::cu::BlockMap;
     use crate::encoder::ConstantQp;
     use crate::padded::PaddedYuv;
+    use crate::tile_cache::Seed;
     use crate::zscan::Availability;
 
-    /// A P picture coded with every CTU's intra estimates worked out before it starts is
-    /// the picture the plan codes working them out itself; a table of wrong values changes
-    /// it (the table is read).
+    /// A P picture coded with every CTU's intra estimates and tile SATDs worked out before
+    /// it starts is the picture the plan codes working them out itself; tables of wrong
+    /// values change it (the tables are read).
     #[test]
-    fn estimates_worked_out_ahead_leave_the_stream_as_it_is() {
+    fn work_done_ahead_leaves_the_stream_as_it_is() {
         let (w, h) = (200usize, 136usize);
         let texture = |x: usize, y: usize| ((x * 7 + y * 3) ^ (x * y / 16)) as u8;
         let (mut src, mut reference) = (Yuv::new(w, h), Yuv::new(w, h));
@@ -683,6 +751,7 @@ mod tests {
                 pic: &padded,
                 map: &map,
                 estimates: None,
+                tiles: None,
             }),
             slice_qp: 30,
             plan: &plan,
@@ -702,10 +771,32 @@ mod tests {
                 table.work_out(job.src, &job.layout, (col, row), &mut pred);
             }
         }
-        let ahead = code_rows_sharing(&job, 1, &mut Vec::new(), Some(&table));
+        // Tile SATDs from the picture's own decisions above each CTU, as a worker holding
+        // them would work out; zeroed, they mislead.
+        let mut inter = crate::inter_search::InterScratch::default();
+        let (tiles, zeroed) = (SharedTiles::new(cols, rows), SharedTiles::new(cols, rows));
+        let mut seeded = 0;
+        for row in 0..rows {
+            for col in 0..cols {
+                let (src, luma) = (&src.planes[0], &padded.planes[0]);
+                let at = (col * 64, row * 64);
+                let seeds = inter.work_out_seeds(src, luma, &own.buffers.map, at, 64, (w, h));
+                seeded += seeds.len();
+                let wrong = seeds.iter().map(|s| Seed {
+                    satd: [0; 64],
+                    ..s.clone()
+                });
+                zeroed.set_with(col, row, || wrong.collect());
+                tiles.set_with(col, row, || seeds);
+            }
+        }
+        assert!(seeded > 0, "no seeds: the tiles decide nothing");
+        let ahead = code_rows_sharing(&job, 1, &mut Vec::new(), Some((&table, &tiles)));
         assert_eq!(own.substreams, ahead.substreams);
         let wrong = SourceEstimates::filled(&job.layout, cols, rows, 0);
-        let misled = code_rows_sharing(&job, 1, &mut Vec::new(), Some(&wrong));
+        let misled = code_rows_sharing(&job, 1, &mut Vec::new(), Some((&wrong, &tiles)));
+        assert_ne!(own.substreams, misled.substreams);
+        let misled = code_rows_sharing(&job, 1, &mut Vec::new(), Some((&table, &zeroed)));
         assert_ne!(own.substreams, misled.substreams);
     }
 
