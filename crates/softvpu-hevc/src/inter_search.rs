@@ -6,8 +6,7 @@
 
 use crate::analysis::{CtuSearch, Prediction, Preset, Snapshot, TuScratch};
 use crate::cabac::BitEstimator;
-use crate::cu::BlockMap;
-use crate::cu::{Cu, CuKind, InterCu, MotionCode};
+use crate::cu::{BlockMap, Cu, CuKind, InterCu, MotionCode};
 use crate::dist::{sad, satd, satd_below, satd_limit, satd_tiles, sse};
 use crate::intra::{build_references, predict};
 use crate::mc::{HalfSamples, Interpolator};
@@ -46,15 +45,12 @@ impl InterScratch {
             std::mem::swap(c, kept);
         }
     }
-}
 
-impl InterScratch {
     /// The [`Seed`]s of the `size` x `size` CTU at (`x`, `y`) (cut by the `width` x
     /// `height` picture): its source's tile SATDs against `reference` displaced by each
     /// vector of the inter CUs just above it where the merge lists of its top CUs look
     /// (above its last and middle columns, right of them, and above-left). `map` must hold
     /// the CTUs above, above-left and above-right.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn work_out_seeds(
         &mut self,
         src: &Plane,
