@@ -215,7 +215,7 @@ struct PaddedReference {
 }
 
 /// The padded copy to fill with `reference`'s planes, None when it holds them already.
-/// Tags the copy with the reference's number: the caller fills every plane.
+/// Tags the copy with the reference's number: the caller fills it.
 fn stale_padded<'a>(
     padded: &'a mut Option<PaddedReference>,
     reference: &Reference,
@@ -314,30 +314,14 @@ impl HevcEncoder {
             let reference = self.reference.as_ref().filter(|_| !self.next_is_idr());
             let (src, padded) = (&mut self.src, &mut self.padded);
             let stale = reference.and_then(|r| Some((stale_padded(padded, r)?, &*r.pic)));
-            // The helper copies the frame and the reference's luma, this thread plans and
-            // copies the reference's chroma: about the same time each.
-            let (luma, chroma) = match stale {
-                Some((copy, pic)) => {
-                    let (luma, chroma) = copy.planes.split_at_mut(1);
-                    (
-                        Some((&mut luma[0], &pic.planes[0])),
-                        Some((chroma, &pic.planes[1..])),
-                    )
-                }
-                None => (None, None),
-            };
             std::thread::scope(|scope| {
                 scope.spawn(move || {
                     pad_frame(frame, src);
-                    if let Some((copy, plane)) = luma {
-                        copy.fill(plane);
+                    if let Some((copy, pic)) = stale {
+                        copy.fill(pic);
                     }
                 });
-                let planned = make_plan();
-                for (copy, plane) in chroma.into_iter().flat_map(|(c, p)| c.iter_mut().zip(p)) {
-                    copy.fill(plane);
-                }
-                planned
+                make_plan()
             })
         } else {
             pad_frame(frame, &mut self.src);
