@@ -7,13 +7,13 @@
 use crate::analysis::{CtuSearch, Prediction, Preset, Snapshot, TuScratch};
 use crate::cabac::BitEstimator;
 use crate::cu::{BlockMap, Cu, CuKind, InterCu, MotionCode};
-use crate::dist::{sad, satd, satd_below, satd_limit, satd_tiles, sse};
-use crate::intra::{build_references, predict};
+use crate::dist::{sad, satd, satd_limit, satd_tiles, sse};
 use crate::mc::{HalfSamples, Interpolator};
 use crate::mv::{candidates, Mv};
 use crate::padded::{PaddedPlane, PaddedYuv};
 use crate::plane::Plane;
 use crate::scan::ScanOrder;
+use crate::source_intra::best_of_four;
 use crate::syntax::mvd_component_bits;
 use crate::tile_cache::{Seed, TileCache};
 
@@ -461,10 +461,8 @@ impl CtuSearch<'_> {
         f64::from(best_intra) < inter_satd
     }
 
-    /// The lowest SATD of the planar, DC, horizontal and vertical luma predictions of the
-    /// block at (`x`, `y`), their reference samples taken from `refs_plane`: exact when it
-    /// is below `to_beat`; otherwise only known not to be (each prediction's SATD stops
-    /// once it reaches the lower of `to_beat` and the best so far).
+    /// [`best_of_four`] of the block at (`x`, `y`) with reference samples from `refs_plane`:
+    /// exact when below `to_beat`, otherwise only known not to be.
     pub(crate) fn simple_intra_satd(
         &self,
         s: &mut TuScratch,
@@ -474,18 +472,9 @@ impl CtuSearch<'_> {
         log2: u32,
         to_beat: f64,
     ) -> u32 {
-        let n = 1usize << log2;
-        let refs = build_references(refs_plane, self.layout.avail, x, y, log2, false);
-        let src = &self.src.planes[0];
+        let (src, avail) = (&self.src.planes[0], self.layout.avail);
         let limit = satd_limit(to_beat);
-        let block = &src.data[y * src.stride + x..];
-        let mut best = u32::MAX;
-        for mode in crate::source_intra::MODES {
-            predict(&refs, log2, mode, true, &mut s.pred[..n * n]);
-            let d = satd_below(block, src.stride, &s.pred, n, log2, limit.min(best));
-            best = best.min(d);
-        }
-        best
+        best_of_four(src, refs_plane, avail, (x, y), log2, limit, &mut s.pred)
     }
 
     /// Motion search for the block at (`x`, `y`): the integer search, then half- and

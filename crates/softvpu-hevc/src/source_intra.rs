@@ -11,10 +11,11 @@
 
 use std::sync::OnceLock;
 
-use crate::dist::satd;
+use crate::dist::satd_below;
 use crate::intra::{build_references, predict, MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
-use crate::plane::Yuv;
+use crate::plane::{Plane, Yuv};
 use crate::syntax::PictureLayout;
+use crate::zscan::Availability;
 
 /// The CTU size the table is laid out for.
 const LOG2_CTB: u32 = 6;
@@ -81,8 +82,16 @@ impl SourceEstimates {
                 for by in (cy..cy + 64).step_by(n) {
                     for bx in (cx..cx + 64).step_by(n) {
                         if bx + n <= layout.width && by + n <= layout.height {
-                            table[block_index(bx, by, log2)] =
-                                best_of_four(src, layout, bx, by, log2, pred);
+                            let luma = &src.planes[0];
+                            table[block_index(bx, by, log2)] = best_of_four(
+                                luma,
+                                luma,
+                                layout.avail,
+                                (bx, by),
+                                log2,
+                                u32::MAX,
+                                pred,
+                            );
                         }
                     }
                 }
@@ -92,28 +101,30 @@ impl SourceEstimates {
     }
 }
 
-/// The lowest SATD against the source block at (`x`, `y`) of the [`MODES`] predictions
-/// from the source samples around it.
-fn best_of_four(
-    src: &Yuv,
-    layout: &PictureLayout<'_>,
-    x: usize,
-    y: usize,
+/// The lowest SATD against the `src` block at (`x`, `y`) of the [`MODES`] predictions
+/// from the samples of `refs_plane` around it: exact when below `limit`; otherwise some
+/// value at least `limit` (each prediction's SATD stops once it reaches the lower of
+/// `limit` and the best so far). `pred` is scratch.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn best_of_four(
+    src: &Plane,
+    refs_plane: &Plane,
+    avail: &Availability,
+    (x, y): (usize, usize),
     log2: u32,
+    limit: u32,
     pred: &mut [u8; 32 * 32],
 ) -> u32 {
-    let plane = &src.planes[0];
     let n = 1usize << log2;
-    let refs = build_references(plane, layout.avail, x, y, log2, false);
-    let block = &plane.data[y * plane.stride + x..];
-    MODES
-        .iter()
-        .map(|&mode| {
-            predict(&refs, log2, mode, true, &mut pred[..n * n]);
-            satd(block, plane.stride, &pred[..], n, log2)
-        })
-        .min()
-        .unwrap_or(u32::MAX)
+    let refs = build_references(refs_plane, avail, x, y, log2, false);
+    let block = &src.data[y * src.stride + x..];
+    let mut best = u32::MAX;
+    for mode in MODES {
+        predict(&refs, log2, mode, true, &mut pred[..n * n]);
+        let d = satd_below(block, src.stride, &pred[..], n, log2, limit.min(best));
+        best = best.min(d);
+    }
+    best
 }
 
 /// Where the `1 << log2` block at luma (`x`, `y`) sits in its CTU's table.
@@ -132,7 +143,7 @@ fn block_index(x: usize, y: usize, log2: u32) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::zscan::Availability;
+    use crate::dist::satd;
 
     #[test]
     fn block_indices_cover_the_table_once() {
