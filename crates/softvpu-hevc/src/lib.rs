@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod bitstream;
 pub mod cabac;
 pub mod cpu;
+mod ctu_slots;
 pub mod cu;
 pub mod deblock;
 pub mod dist;

@@ -9,8 +9,7 @@
 //! (which are exact whenever they could win), so the stream does not depend on which
 //! thread worked out what.
 
-use std::sync::OnceLock;
-
+use crate::ctu_slots::CtuSlots;
 use crate::dist::satd_below;
 use crate::intra::{build_references, predict, MODE_DC, MODE_HOR, MODE_PLANAR, MODE_VER};
 use crate::plane::{Plane, Yuv};
@@ -28,26 +27,19 @@ pub(crate) const MODES: [u8; 4] = [MODE_PLANAR, MODE_DC, MODE_HOR, MODE_VER];
 
 /// Per CTU of a picture, its blocks' estimates once some worker has worked them out.
 #[derive(Debug)]
-pub(crate) struct SourceEstimates {
-    ctus: Vec<OnceLock<Box<[u32; BLOCKS]>>>,
-    cols: usize,
-}
+pub(crate) struct SourceEstimates(CtuSlots<Box<[u32; BLOCKS]>>);
 
 impl SourceEstimates {
     /// An empty table for a picture of `cols` x `rows` CTUs of 64x64, or None for other
     /// CTU sizes.
     pub(crate) fn new(layout: &PictureLayout<'_>, cols: usize, rows: usize) -> Option<Self> {
-        (layout.log2_ctb == LOG2_CTB).then(|| Self {
-            ctus: (0..cols * rows).map(|_| OnceLock::new()).collect(),
-            cols,
-        })
+        (layout.log2_ctb == LOG2_CTB).then(|| Self(CtuSlots::new(cols, rows)))
     }
 
     /// The estimate of the `1 << log2` block at luma (`x`, `y`), if worked out.
     #[inline]
     pub(crate) fn get(&self, x: usize, y: usize, log2: u32) -> Option<u32> {
-        let ctu = (y >> LOG2_CTB) * self.cols + (x >> LOG2_CTB);
-        let table = self.ctus[ctu].get()?;
+        let table = self.0.get(x >> LOG2_CTB, y >> LOG2_CTB)?;
         Some(table[block_index(x, y, log2)])
     }
 
@@ -55,15 +47,17 @@ impl SourceEstimates {
     #[cfg(test)]
     pub(crate) fn filled(layout: &PictureLayout<'_>, cols: usize, rows: usize, value: u32) -> Self {
         let table = Self::new(layout, cols, rows).expect("64x64 CTUs");
-        for ctu in &table.ctus {
-            ctu.get_or_init(|| Box::new([value; BLOCKS]));
+        for row in 0..rows {
+            for col in 0..cols {
+                table.0.fill_with(col, row, || Box::new([value; BLOCKS]));
+            }
         }
         table
     }
 
     /// Whether CTU (`col`, `row`) is worked out.
     pub(crate) fn has(&self, col: usize, row: usize) -> bool {
-        self.ctus[row * self.cols + col].get().is_some()
+        self.0.has(col, row)
     }
 
     /// Works out CTU (`col`, `row`) unless some worker has; `pred` is scratch of 32x32.
@@ -74,25 +68,18 @@ impl SourceEstimates {
         (col, row): (usize, usize),
         pred: &mut [u8; 32 * 32],
     ) {
-        self.ctus[row * self.cols + col].get_or_init(|| {
+        self.0.fill_with(col, row, || {
+            let luma = &src.planes[0];
             let mut table = Box::new([u32::MAX; BLOCKS]);
             let (cx, cy) = (col << LOG2_CTB, row << LOG2_CTB);
             for log2 in 3..=5u32 {
                 let n = 1usize << log2;
+                let inside =
+                    |bx: usize, by: usize| bx + n <= layout.width && by + n <= layout.height;
                 for by in (cy..cy + 64).step_by(n) {
-                    for bx in (cx..cx + 64).step_by(n) {
-                        if bx + n <= layout.width && by + n <= layout.height {
-                            let luma = &src.planes[0];
-                            table[block_index(bx, by, log2)] = best_of_four(
-                                luma,
-                                luma,
-                                layout.avail,
-                                (bx, by),
-                                log2,
-                                u32::MAX,
-                                pred,
-                            );
-                        }
+                    for bx in (cx..cx + 64).step_by(n).filter(|&bx| inside(bx, by)) {
+                        table[block_index(bx, by, log2)] =
+                            best_of_four(luma, luma, layout.avail, (bx, by), log2, u32::MAX, pred);
                     }
                 }
             }

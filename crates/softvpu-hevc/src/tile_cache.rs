@@ -11,8 +11,7 @@
 //! up what the plan kept: the merge candidates and the searched vectors it prices again
 //! (2.4 % fewer instructions on detailed pans at QP 27, 0.8 % on soft film at QP 16).
 
-use std::sync::OnceLock;
-
+use crate::ctu_slots::CtuSlots;
 use crate::mv::Mv;
 
 /// Tiles per CTU row (64x64 CTU).
@@ -48,34 +47,7 @@ pub(crate) struct Seed {
 /// Per CTU of a picture, [`Seed`]s for the vectors its plan is likely to price: the motion
 /// of the CUs just above it, which the merge lists of its top CUs take. Idle workers work
 /// them out (see `crate::source_intra`); being exact, they change no decision.
-#[derive(Debug)]
-pub(crate) struct SharedTiles {
-    ctus: Vec<OnceLock<Vec<Seed>>>,
-    cols: usize,
-}
-
-impl SharedTiles {
-    pub(crate) fn new(cols: usize, rows: usize) -> Self {
-        Self {
-            ctus: (0..cols * rows).map(|_| OnceLock::new()).collect(),
-            cols,
-        }
-    }
-
-    /// The seeds of CTU (`col`, `row`), once worked out.
-    pub(crate) fn get(&self, col: usize, row: usize) -> Option<&[Seed]> {
-        self.ctus[row * self.cols + col].get().map(Vec::as_slice)
-    }
-
-    pub(crate) fn has(&self, col: usize, row: usize) -> bool {
-        self.get(col, row).is_some()
-    }
-
-    /// Keeps `seeds` for CTU (`col`, `row`) unless some worker has.
-    pub(crate) fn set_with(&self, col: usize, row: usize, seeds: impl FnOnce() -> Vec<Seed>) {
-        self.ctus[row * self.cols + col].get_or_init(seeds);
-    }
-}
+pub(crate) type SharedTiles = CtuSlots<Vec<Seed>>;
 
 impl TileCache {
     /// Adds the seeds worked out ahead for the CTU just started (their vectors are

@@ -643,7 +643,7 @@ impl Worker<'_> {
                 let log2 = layout.log2_ctb;
                 let inter = &mut self.bufs.scratch.inter;
                 let (src, map) = (&self.job.src.planes[0], &self.bufs.map);
-                ahead.tiles.set_with(col, row, || {
+                ahead.tiles.fill_with(col, row, || {
                     let at = (col << log2, row << log2);
                     let size = (layout.width, layout.height);
                     let luma = &reference.pic.planes[0];
@@ -786,8 +786,8 @@ mod tests {
                     satd: [0; 64],
                     ..s.clone()
                 });
-                zeroed.set_with(col, row, || wrong.collect());
-                tiles.set_with(col, row, || seeds);
+                zeroed.fill_with(col, row, || wrong.collect());
+                tiles.fill_with(col, row, || seeds);
             }
         }
         assert!(seeded > 0, "no seeds: the tiles decide nothing");
