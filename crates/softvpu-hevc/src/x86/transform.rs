@@ -1,18 +1,23 @@
 //! The 8- to 32-point DCTs with AVX2's 16-bit multiply-adds. Forward: the
-//! row pass as whole matrix rows times the residual row (eight outputs a register, two
+//! row pass as matrix rows times the residual row (eight outputs a register, two
 //! samples a multiply-add), then, when every row-pass output fits 16 bits (always, for
 //! 8-bit residuals), the column pass the same way on pairs of rows; otherwise the
-//! portable column pass. Inverse (8 to 32): both passes so, skipping the pairs of zero
+//! portable column pass. The 16- and 32-point passes multiply half the matrix: row k of
+//! the DCT matrix is symmetric for even k and antisymmetric for odd k, so even outputs
+//! need only the sums x[i] + x[N-1-i] and odd ones the differences (the column pass so
+//! when those fit 16 bits, as they do but for extreme residuals). Inverse (8 to 32): both passes so, skipping the pairs of zero
 //! coefficients. The sums are the portable ones regrouped (exact: at most
 //! 32 x 90 x 32768 < 2^31) and the clips the same, so the results are equal; the tests
 //! beside the portable transform compare them.
 
 use std::arch::x86_64::{
-    __m256i, _mm256_abs_epi32, _mm256_add_epi32, _mm256_and_si256, _mm256_cmpgt_epi32,
-    _mm256_loadu_si256, _mm256_madd_epi16, _mm256_max_epi32, _mm256_min_epi32,
-    _mm256_movemask_epi8, _mm256_or_si256, _mm256_packs_epi32, _mm256_permute4x64_epi64,
-    _mm256_set1_epi32, _mm256_setzero_si256, _mm256_slli_epi32, _mm256_srai_epi32,
-    _mm256_storeu_si256, _mm256_testz_si256,
+    __m128i, __m256i, _mm256_abs_epi32, _mm256_add_epi16, _mm256_add_epi32, _mm256_and_si256,
+    _mm256_blend_epi32, _mm256_loadu_si256, _mm256_madd_epi16, _mm256_max_epi32, _mm256_min_epi32,
+    _mm256_or_si256, _mm256_packs_epi32, _mm256_permute4x64_epi64, _mm256_set1_epi32,
+    _mm256_setr_epi8, _mm256_setzero_si256, _mm256_shuffle_epi8, _mm256_slli_epi32,
+    _mm256_srai_epi32, _mm256_storeu_si256, _mm256_sub_epi16, _mm256_sub_epi32, _mm256_testz_si256,
+    _mm_add_epi16, _mm_loadu_si128, _mm_setr_epi8, _mm_shuffle_epi8, _mm_storeu_si128,
+    _mm_sub_epi16,
 };
 
 use crate::transform::{forward_dct_columns, inverse_dc, only_dc, DCT};
@@ -76,46 +81,73 @@ const fn dword_pairs<const P: usize, const N: usize>(transposed: bool) -> [[i32;
 }
 
 /// [`crate::transform::forward`] of an 8x8 (`log2` 3), 16x16 (4) or 32x32 (5) DCT block.
+/// Residuals are within ±4095 (see `forward`), so the row pass's sums and differences fit
+/// 16 bits.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn forward_dct(residual: &[i16], coeffs: &mut [i32], log2: u32) {
-    // Every row-pass output fits 16 bits for 8-bit residuals; larger ones take the
-    // portable column pass.
-    if log2 == 3 {
-        if rows::<8, 4, 1, 2>(&residual[..64], &mut coeffs[..64], &PAIRS8) {
-            return columns::<8, 4, 1, 9>(&mut coeffs[..64], &COLUMN_PAIRS8);
+    // Every row-pass output fits 16 bits for 8-bit residuals (larger ones take the
+    // portable column pass), and their sums and differences all but always do.
+    let largest = match log2 {
+        3 => rows::<8, 4, 1, 2>(&residual[..64], &mut coeffs[..64], &PAIRS8),
+        4 => rows_by_halves::<16, 8, 2, 3>(&residual[..256], &mut coeffs[..256], &PAIRS16),
+        _ => rows_by_halves::<32, 16, 4, 4>(&residual[..1024], &mut coeffs[..1024], &PAIRS32),
+    };
+    let halves_fit = largest <= i32::from(i16::MAX) / 2;
+    match log2 {
+        3 if largest <= i32::from(i16::MAX) => {
+            columns::<8, 4, 1, 9>(&mut coeffs[..64], &COLUMN_PAIRS8)
         }
-    } else if log2 == 4 {
-        if rows::<16, 8, 2, 3>(&residual[..256], &mut coeffs[..256], &PAIRS16) {
-            return columns::<16, 8, 2, 10>(&mut coeffs[..256], &COLUMN_PAIRS16);
+        4 if halves_fit => columns_by_halves::<16, 8, 2, 10>(&mut coeffs[..256], &COLUMN_PAIRS16),
+        5 if halves_fit => columns_by_halves::<32, 16, 4, 11>(&mut coeffs[..1024], &COLUMN_PAIRS32),
+        4 | 5 if largest <= i32::from(i16::MAX) => {
+            let n = 1usize << log2;
+            match log2 {
+                4 => columns::<16, 8, 2, 10>(&mut coeffs[..n * n], &COLUMN_PAIRS16),
+                _ => columns::<32, 16, 4, 11>(&mut coeffs[..n * n], &COLUMN_PAIRS32),
+            }
         }
-    } else if rows::<32, 16, 4, 4>(&residual[..1024], &mut coeffs[..1024], &PAIRS32) {
-        return columns::<32, 16, 4, 11>(&mut coeffs[..1024], &COLUMN_PAIRS32);
+        _ => forward_dct_columns(coeffs, log2),
     }
-    forward_dct_columns(coeffs, log2);
 }
 
-/// The eight values at `block[at..]` and the eight one row (`stride`) below, each pair as
-/// one 32-bit lane of two 16-bit values (the first in the low half): what the multiply-add
-/// takes. The values must fit 16 bits.
+/// `a` and `b` (eight i32 each, within 16 bits) as eight 32-bit lanes of two 16-bit values,
+/// `a`'s in the low half: what the multiply-add takes.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn interleave(a: __m256i, b: __m256i) -> __m256i {
+    _mm256_or_si256(
+        _mm256_and_si256(a, _mm256_set1_epi32(0xFFFF)),
+        _mm256_slli_epi32::<16>(b),
+    )
+}
+
+/// Eight i32 at `block[at..]`.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn load8(block: &[i32], at: usize) -> __m256i {
+    let src = &block[at..at + 8];
+    // SAFETY: eight i32 (32 bytes); unaligned load.
+    unsafe { _mm256_loadu_si256(src.as_ptr().cast::<__m256i>()) }
+}
+
+/// The eight values at `block[at..]` and the eight one row (`stride`) below, interleaved
+/// (see [`interleave`]). The values must fit 16 bits.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[inline]
 #[target_feature(enable = "avx2")]
 unsafe fn row_pair(block: &[i32], at: usize, stride: usize) -> __m256i {
-    let load = |i: usize| {
-        let src = &block[i..i + 8];
-        // SAFETY: eight i32 (32 bytes); unaligned load.
-        unsafe { _mm256_loadu_si256(src.as_ptr().cast::<__m256i>()) }
-    };
-    let (a, b) = (load(at), load(at + stride));
-    _mm256_or_si256(
-        _mm256_and_si256(a, _mm256_set1_epi32(0xFFFF)),
-        _mm256_slli_epi32::<16>(b),
-    )
+    interleave(load8(block, at), load8(block, at + stride))
 }
 
 /// `COLUMN_PAIRS[v][m]`: coefficients 2m and 2m + 1 of row v of the N-point DCT as one
@@ -143,24 +175,71 @@ unsafe fn columns<const N: usize, const P: usize, const G: usize, const SHIFT: i
             *pair = row_pair(coeffs, 2 * m * N + 8 * g, N);
         }
     }
-    let round = _mm256_set1_epi32(1 << (SHIFT - 1));
     for (v, coefs) in table.iter().enumerate() {
+        store_column_outputs::<N, G, SHIFT>(coeffs, v, &pairs, coefs);
+    }
+}
+
+/// [`columns`] by halves, for row-pass outputs within ±16383: pairs of the sums of rows
+/// y and N-1-y (y < N/2) for the even output rows, of their differences for the odd ones.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn columns_by_halves<const N: usize, const P: usize, const G: usize, const SHIFT: i32>(
+    coeffs: &mut [i32],
+    table: &[[i32; P]; N],
+) {
+    // sums[m][g] / differences[m][g]: of rows 2m and 2m + 1 with their mirrors, columns
+    // 8g..8g + 8, as 16-bit pairs; the first P / 2 entries are used.
+    let mut sums = [[_mm256_setzero_si256(); G]; P];
+    let mut differences = [[_mm256_setzero_si256(); G]; P];
+    for m in 0..P / 2 {
         for g in 0..G {
-            let mut acc = _mm256_setzero_si256();
-            for (pair, &c) in pairs.iter().zip(coefs) {
-                acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pair[g], _mm256_set1_epi32(c)));
-            }
-            let out = _mm256_srai_epi32::<SHIFT>(_mm256_add_epi32(acc, round));
-            let dst = &mut coeffs[v * N + 8 * g..][..8];
-            // SAFETY: eight i32 (32 bytes); unaligned store.
-            unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast::<__m256i>(), out) };
+            let row = |y: usize| load8(coeffs, y * N + 8 * g);
+            let (a, b) = (row(2 * m), row(2 * m + 1));
+            let (a_mirror, b_mirror) = (row(N - 1 - 2 * m), row(N - 2 - 2 * m));
+            sums[m][g] = interleave(_mm256_add_epi32(a, a_mirror), _mm256_add_epi32(b, b_mirror));
+            differences[m][g] =
+                interleave(_mm256_sub_epi32(a, a_mirror), _mm256_sub_epi32(b, b_mirror));
         }
+    }
+    for (v, coefs) in table.iter().enumerate() {
+        let halves = if v % 2 == 0 { &sums } else { &differences };
+        store_column_outputs::<N, G, SHIFT>(coeffs, v, &halves[..P / 2], &coefs[..P / 2]);
+    }
+}
+
+/// Output row `v` of a column pass: each group of eight columns the sum over `pairs` of
+/// the multiply-add with the matching coefficient pair, rounded and shifted by `SHIFT`.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn store_column_outputs<const N: usize, const G: usize, const SHIFT: i32>(
+    coeffs: &mut [i32],
+    v: usize,
+    pairs: &[[__m256i; G]],
+    coefs: &[i32],
+) {
+    let round = _mm256_set1_epi32(1 << (SHIFT - 1));
+    for g in 0..G {
+        let mut acc = _mm256_setzero_si256();
+        for (pair, &c) in pairs.iter().zip(coefs) {
+            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pair[g], _mm256_set1_epi32(c)));
+        }
+        let out = _mm256_srai_epi32::<SHIFT>(_mm256_add_epi32(acc, round));
+        let dst = &mut coeffs[v * N + 8 * g..][..8];
+        // SAFETY: eight i32 (32 bytes); unaligned store.
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast::<__m256i>(), out) };
     }
 }
 
 /// The row pass of an N-point DCT (`P` = N / 2 sample pairs, `G` = N / 8 output groups),
-/// each sum rounded and shifted right by `SHIFT` (log2 N - 1). Returns whether every
-/// output fits 16 bits.
+/// each sum rounded and shifted right by `SHIFT` (log2 N - 1). Returns the largest
+/// magnitude written.
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -170,31 +249,150 @@ unsafe fn rows<const N: usize, const P: usize, const G: usize, const SHIFT: i32>
     residual: &[i16],
     coeffs: &mut [i32],
     pairs: &Pairs<P, G>,
-) -> bool {
-    let round = _mm256_set1_epi32(1 << (SHIFT - 1));
-    // The largest magnitude written, to tell whether every output fits 16 bits.
+) -> i32 {
     let mut largest = _mm256_setzero_si256();
     for (src, out) in residual.chunks_exact(N).zip(coeffs.chunks_exact_mut(N)) {
         let mut acc = [_mm256_setzero_si256(); G];
         for (m, coefs) in pairs.iter().enumerate() {
             // Samples 2m and 2m + 1 as one 32-bit value in every lane.
             let two = u32::from(src[2 * m] as u16) | u32::from(src[2 * m + 1] as u16) << 16;
-            let samples = _mm256_set1_epi32(two as i32);
-            for (a, c) in acc.iter_mut().zip(coefs) {
-                // SAFETY: `c` is sixteen i16 (32 bytes); unaligned load.
-                let c = unsafe { _mm256_loadu_si256(c.as_ptr().cast::<__m256i>()) };
-                *a = _mm256_add_epi32(*a, _mm256_madd_epi16(samples, c));
-            }
+            multiply_add(&mut acc, _mm256_set1_epi32(two as i32), coefs);
         }
-        for (a, dst) in acc.iter().zip(out.chunks_exact_mut(8)) {
-            let v = _mm256_srai_epi32::<SHIFT>(_mm256_add_epi32(*a, round));
-            largest = _mm256_max_epi32(largest, _mm256_abs_epi32(v));
-            // SAFETY: `dst` is eight i32 (32 bytes); unaligned store.
-            unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast::<__m256i>(), v) };
+        store_row_outputs::<G, SHIFT>(&acc, out, &mut largest);
+    }
+    largest_lane(largest)
+}
+
+/// [`rows`] by halves (N = 16 or 32): the sums x[i] + x[N-1-i] and differences
+/// x[i] - x[N-1-i] (i < N/2) of each row, a pair of sums in the even output lanes and the
+/// pair of differences in the odd ones of each multiply-add.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn rows_by_halves<const N: usize, const P: usize, const G: usize, const SHIFT: i32>(
+    residual: &[i16],
+    coeffs: &mut [i32],
+    pairs: &Pairs<P, G>,
+) -> i32 {
+    let mut largest = _mm256_setzero_si256();
+    for (src, out) in residual.chunks_exact(N).zip(coeffs.chunks_exact_mut(N)) {
+        let (sums, differences) = row_halves::<N>(src);
+        let mut acc = [_mm256_setzero_si256(); G];
+        for (m, coefs) in pairs.iter().take(P / 2).enumerate() {
+            let samples = _mm256_blend_epi32::<0b1010_1010>(
+                _mm256_set1_epi32(sums[m]),
+                _mm256_set1_epi32(differences[m]),
+            );
+            multiply_add(&mut acc, samples, coefs);
+        }
+        store_row_outputs::<G, SHIFT>(&acc, out, &mut largest);
+    }
+    largest_lane(largest)
+}
+
+/// The sums x[i] + x[N-1-i] and differences x[i] - x[N-1-i] (i < N/2) of a row of N = 16
+/// or 32 residuals within ±16383, as pairs of 16-bit values in 32-bit words.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn row_halves<const N: usize>(src: &[i16]) -> ([i32; 8], [i32; 8]) {
+    let (mut sums, mut differences) = ([0i32; 8], [0i32; 8]);
+    if N == 32 {
+        let src = &src[..32];
+        // SAFETY: sixteen i16 (32 bytes) each; unaligned loads.
+        let (low, high) = unsafe {
+            (
+                _mm256_loadu_si256(src.as_ptr().cast::<__m256i>()),
+                _mm256_loadu_si256(src[16..].as_ptr().cast::<__m256i>()),
+            )
+        };
+        // The high half reversed: words reversed in each 128-bit lane, then the lanes.
+        let reverse = _mm256_setr_epi8(
+            14, 15, 12, 13, 10, 11, 8, 9, 6, 7, 4, 5, 2, 3, 0, 1, //
+            14, 15, 12, 13, 10, 11, 8, 9, 6, 7, 4, 5, 2, 3, 0, 1,
+        );
+        let mirror = _mm256_permute4x64_epi64::<0b01_00_11_10>(_mm256_shuffle_epi8(high, reverse));
+        // SAFETY: eight i32 (32 bytes) each; unaligned stores.
+        unsafe {
+            _mm256_storeu_si256(sums.as_mut_ptr().cast(), _mm256_add_epi16(low, mirror));
+            _mm256_storeu_si256(
+                differences.as_mut_ptr().cast(),
+                _mm256_sub_epi16(low, mirror),
+            );
+        }
+    } else {
+        let src = &src[..16];
+        // SAFETY: eight i16 (16 bytes) each; unaligned loads.
+        let (low, high) = unsafe {
+            (
+                _mm_loadu_si128(src.as_ptr().cast::<__m128i>()),
+                _mm_loadu_si128(src[8..].as_ptr().cast::<__m128i>()),
+            )
+        };
+        let reverse = _mm_setr_epi8(14, 15, 12, 13, 10, 11, 8, 9, 6, 7, 4, 5, 2, 3, 0, 1);
+        let mirror = _mm_shuffle_epi8(high, reverse);
+        // SAFETY: four i32 (16 bytes) each, into arrays of eight; unaligned stores.
+        unsafe {
+            _mm_storeu_si128(sums.as_mut_ptr().cast(), _mm_add_epi16(low, mirror));
+            _mm_storeu_si128(differences.as_mut_ptr().cast(), _mm_sub_epi16(low, mirror));
         }
     }
-    let over = _mm256_cmpgt_epi32(largest, _mm256_set1_epi32(i32::from(i16::MAX)));
-    _mm256_movemask_epi8(over) == 0
+    (sums, differences)
+}
+
+/// Adds to each output group the multiply-add of `samples` with its coefficient pairs.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn multiply_add<const G: usize>(
+    acc: &mut [__m256i; G],
+    samples: __m256i,
+    coefs: &[[i16; 16]; G],
+) {
+    for (a, c) in acc.iter_mut().zip(coefs) {
+        // SAFETY: `c` is sixteen i16 (32 bytes); unaligned load.
+        let c = unsafe { _mm256_loadu_si256(c.as_ptr().cast::<__m256i>()) };
+        *a = _mm256_add_epi32(*a, _mm256_madd_epi16(samples, c));
+    }
+}
+
+/// Rounds, shifts and stores a row pass's output groups, tracking the largest magnitude.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn store_row_outputs<const G: usize, const SHIFT: i32>(
+    acc: &[__m256i; G],
+    out: &mut [i32],
+    largest: &mut __m256i,
+) {
+    let round = _mm256_set1_epi32(1 << (SHIFT - 1));
+    for (a, dst) in acc.iter().zip(out.chunks_exact_mut(8)) {
+        let v = _mm256_srai_epi32::<SHIFT>(_mm256_add_epi32(*a, round));
+        *largest = _mm256_max_epi32(*largest, _mm256_abs_epi32(v));
+        // SAFETY: `dst` is eight i32 (32 bytes); unaligned store.
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast::<__m256i>(), v) };
+    }
+}
+
+/// The largest of eight i32 lanes.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn largest_lane(v: __m256i) -> i32 {
+    let mut lanes = [0i32; 8];
+    // SAFETY: eight i32 (32 bytes); unaligned store.
+    unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast::<__m256i>(), v) };
+    lanes.into_iter().max().unwrap_or(0)
 }
 
 /// `INVERSE_PAIRS[N][m][g]`: for coefficients 2m and 2m + 1 of a row, their basis
