@@ -2,8 +2,9 @@
 //! contexts carried down from the second CTU of the row above), spread over threads.
 //!
 //! Row `r` belongs to worker `r % threads`. Each worker keeps its own copy of the picture
-//! being reconstructed and of its block map; after every CTU it sends what it decided and
-//! reconstructed to the worker of the next row, which pastes it in before it needs it. A
+//! being reconstructed and of its block map; after every CTU it sends the CTU's bottom
+//! line of samples and blocks (all that the next row reads of it) to the worker of the
+//! next row, which pastes it in before it needs it. A
 //! CTU starts once the CTU above and to the right is done, so every sample and block a
 //! decision reads (left, above, above-right) is in place, whatever the thread count: the
 //! stream is the same for one thread and for many.
@@ -198,11 +199,17 @@ impl Progress<'_> {
     }
 }
 
-/// What the worker of row `r` tells the worker of row `r + 1` after each CTU.
+/// What the worker of row `r` tells the worker of row `r + 1` after each CTU: all that
+/// row `r + 1` reads of it. Intra prediction reads the sample line just above a block
+/// (above-left and above-right included), and merge candidates, AMVP predictors, the
+/// split and skip flags' contexts and the boundary strengths of the CTU's top edge read
+/// the 4x4 blocks just above; the deblocking of a row leaves its top edge to the join, on
+/// the first worker's picture, into which the others' rows are copied whole.
 #[derive(Default)]
 struct CtuDone {
     col: usize,
-    /// The CTU's reconstruction (luma, Cb, Cr rectangles) and blocks.
+    /// The CTU's bottom sample line of luma, Cb and Cr (as it is before deblocking, which
+    /// intra prediction reads) and its bottom row of 4x4 blocks.
     rec: [Vec<u8>; 3],
     blocks: Vec<BlockInfo>,
     /// After the row's second CTU: the contexts the next row starts from.
@@ -240,7 +247,8 @@ struct Ahead<'a> {
 }
 
 /// What a worker's block map holds while it works ahead: its current row and column (the
-/// CTUs before it are coded), how many CTUs of the row above it has heard, and its rows.
+/// CTUs before it are coded), how many CTUs of the row above it has heard (their bottom
+/// row of blocks, which is what the tile seeds read), and its rows.
 #[derive(Clone, Copy)]
 struct Holding {
     row: usize,
@@ -663,30 +671,34 @@ impl Worker<'_> {
         (x, y, ctb.min(layout.width - x), ctb.min(layout.height - y))
     }
 
+    /// The message telling the next row's worker that CTU (`col`, `row`) is done: its
+    /// bottom line (see [`CtuDone`]).
     fn done(&mut self, col: usize, row: usize, contexts: Option<Box<Contexts>>) -> CtuDone {
         let (x, y, w, h) = self.ctu_rect(col, row);
         let mut done = self.bufs.spare.pop().unwrap_or_default();
         let [luma, cb, cr] = &self.bufs.rec.planes;
-        luma.rect(x, y, w, h, &mut done.rec[0]);
-        cb.rect(x / 2, y / 2, w / 2, h / 2, &mut done.rec[1]);
-        cr.rect(x / 2, y / 2, w / 2, h / 2, &mut done.rec[2]);
-        self.bufs.map.rect(x, y, w, h, &mut done.blocks);
+        luma.rect(x, y + h - 1, w, 1, &mut done.rec[0]);
+        cb.rect(x / 2, (y + h) / 2 - 1, w / 2, 1, &mut done.rec[1]);
+        cr.rect(x / 2, (y + h) / 2 - 1, w / 2, 1, &mut done.rec[2]);
+        self.bufs.map.rect(x, y + h - 4, w, 4, &mut done.blocks);
         done.col = col;
         done.contexts = contexts;
         done
     }
 
+    /// Puts the bottom line of CTU (`done.col`, `row`) that the worker of that row sent
+    /// into this worker's picture and block map.
     fn paste(&mut self, row: usize, mut done: CtuDone) {
-        let (x, y, w, _) = self.ctu_rect(done.col, row);
-        for (c, rect) in done.rec.iter().enumerate() {
+        let (x, y, w, h) = self.ctu_rect(done.col, row);
+        for (c, line) in done.rec.iter().enumerate() {
             let (px, py, pw) = if c == 0 {
-                (x, y, w)
+                (x, y + h - 1, w)
             } else {
-                (x / 2, y / 2, w / 2)
+                (x / 2, (y + h) / 2 - 1, w / 2)
             };
-            self.bufs.rec.planes[c].put_rect(px, py, pw, rect);
+            self.bufs.rec.planes[c].put_rect(px, py, pw, line);
         }
-        self.bufs.map.put_rect(x, y, w, &done.blocks);
+        self.bufs.map.put_rect(x, y + h - 4, w, &done.blocks);
         if let Some(contexts) = done.contexts.take() {
             self.synced = Some(contexts);
         }
