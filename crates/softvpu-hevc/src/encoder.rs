@@ -302,9 +302,11 @@ impl HevcEncoder {
     }
 
     /// Encodes `frame` with the slice QP and plan that `make_plan` returns, which runs while
-    /// the frame and the reference's padded copy are copied in (on another thread when the
-    /// encoder has several): a rate controller's analysis of the frame need not wait for
-    /// the copies.
+    /// the frame is copied in (on another thread when the encoder has several): a rate
+    /// controller's analysis of the frame need not wait for the copy. The caller's thread
+    /// then fills the reference's padded copy (the frame's copy takes about as long as the
+    /// analysis and that fill together: 1.3-1.6 ms against 1.0-1.2 and 0.6-0.8 ms at
+    /// 1080p).
     pub fn encode_with<P: QpPlan>(
         &mut self,
         frame: &Frame<'_>,
@@ -315,13 +317,12 @@ impl HevcEncoder {
             let (src, padded) = (&mut self.src, &mut self.padded);
             let stale = reference.and_then(|r| Some((stale_padded(padded, r)?, &*r.pic)));
             std::thread::scope(|scope| {
-                scope.spawn(move || {
-                    pad_frame(frame, src);
-                    if let Some((copy, pic)) = stale {
-                        copy.fill(pic);
-                    }
-                });
-                make_plan()
+                scope.spawn(move || pad_frame(frame, src));
+                let plan = make_plan();
+                if let Some((copy, pic)) = stale {
+                    copy.fill(pic);
+                }
+                plan
             })
         } else {
             pad_frame(frame, &mut self.src);
