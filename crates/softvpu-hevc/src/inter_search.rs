@@ -60,22 +60,24 @@ impl InterScratch {
         size: usize,
         (width, height): (usize, usize),
     ) -> Vec<Seed> {
-        let mut vectors: Vec<Mv> = Vec::with_capacity(5);
+        // At most five distinct vectors: four columns above and the one above-left.
+        let (mut vectors, mut count) = ([Mv::ZERO; 5], 0);
         if y > 0 {
             let columns = [x + size - 1, x + size, x + size / 2 - 1, x + size / 2];
             let left = x.checked_sub(1);
             for px in columns.into_iter().chain(left).filter(|&px| px < width) {
                 let above = map.get(px, y - 1);
-                if !above.is_intra() && !vectors.contains(&above.mv) {
-                    vectors.push(above.mv);
+                if !above.is_intra() && !vectors[..count].contains(&above.mv) {
+                    vectors[count] = above.mv;
+                    count += 1;
                 }
             }
         }
         let (w, h) = (size.min(width - x), size.min(height - y));
         let src_block = &src.data[y * src.stride + x..];
-        vectors
-            .into_iter()
-            .map(|mv| {
+        vectors[..count]
+            .iter()
+            .map(|&mv| {
                 let pred = &mut self.luma[..w * h];
                 self.interp.luma(reference, x, y, w, h, mv, pred);
                 let mut seed = Seed {

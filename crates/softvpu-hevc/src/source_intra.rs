@@ -25,9 +25,10 @@ const BLOCKS: usize = 4 + 16 + 64;
 /// The four predictions the estimate tries.
 pub(crate) const MODES: [u8; 4] = [MODE_PLANAR, MODE_DC, MODE_HOR, MODE_VER];
 
-/// Per CTU of a picture, its blocks' estimates once some worker has worked them out.
+/// Per CTU of a picture, its blocks' estimates once some worker has worked them out
+/// (held in the slots themselves: no allocation per CTU).
 #[derive(Debug)]
-pub(crate) struct SourceEstimates(CtuSlots<Box<[u32; BLOCKS]>>);
+pub(crate) struct SourceEstimates(CtuSlots<[u32; BLOCKS]>);
 
 impl SourceEstimates {
     /// An empty table for a picture of `cols` x `rows` CTUs of 64x64, or None for other
@@ -49,7 +50,7 @@ impl SourceEstimates {
         let table = Self::new(layout, cols, rows).expect("64x64 CTUs");
         for row in 0..rows {
             for col in 0..cols {
-                table.0.fill_with(col, row, || Box::new([value; BLOCKS]));
+                table.0.fill_with(col, row, || [value; BLOCKS]);
             }
         }
         table
@@ -70,7 +71,7 @@ impl SourceEstimates {
     ) {
         self.0.fill_with(col, row, || {
             let luma = &src.planes[0];
-            let mut table = Box::new([u32::MAX; BLOCKS]);
+            let mut table = [u32::MAX; BLOCKS];
             let (cx, cy) = (col << LOG2_CTB, row << LOG2_CTB);
             for log2 in 3..=5u32 {
                 let n = 1usize << log2;

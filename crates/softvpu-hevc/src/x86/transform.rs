@@ -95,20 +95,14 @@ pub(super) unsafe fn forward_dct(residual: &[i16], coeffs: &mut [i32], log2: u32
         4 => rows_by_halves::<16, 8, 2, 3>(&residual[..256], &mut coeffs[..256], &PAIRS16),
         _ => rows_by_halves::<32, 16, 4, 4>(&residual[..1024], &mut coeffs[..1024], &PAIRS32),
     };
+    let fits = largest <= i32::from(i16::MAX);
     let halves_fit = largest <= i32::from(i16::MAX) / 2;
-    match log2 {
-        3 if largest <= i32::from(i16::MAX) => {
-            columns::<8, 4, 1, 9>(&mut coeffs[..64], &COLUMN_PAIRS8)
-        }
-        4 if halves_fit => columns_by_halves::<16, 8, 2, 10>(&mut coeffs[..256], &COLUMN_PAIRS16),
-        5 if halves_fit => columns_by_halves::<32, 16, 4, 11>(&mut coeffs[..1024], &COLUMN_PAIRS32),
-        4 | 5 if largest <= i32::from(i16::MAX) => {
-            let n = 1usize << log2;
-            match log2 {
-                4 => columns::<16, 8, 2, 10>(&mut coeffs[..n * n], &COLUMN_PAIRS16),
-                _ => columns::<32, 16, 4, 11>(&mut coeffs[..n * n], &COLUMN_PAIRS32),
-            }
-        }
+    match (log2, fits, halves_fit) {
+        (3, true, _) => columns::<8, 4, 1, 9>(&mut coeffs[..64], &COLUMN_PAIRS8),
+        (4, _, true) => columns_by_halves::<16, 8, 2, 10>(&mut coeffs[..256], &COLUMN_PAIRS16),
+        (4, true, _) => columns::<16, 8, 2, 10>(&mut coeffs[..256], &COLUMN_PAIRS16),
+        (5, _, true) => columns_by_halves::<32, 16, 4, 11>(&mut coeffs[..1024], &COLUMN_PAIRS32),
+        (5, true, _) => columns::<32, 16, 4, 11>(&mut coeffs[..1024], &COLUMN_PAIRS32),
         _ => forward_dct_columns(coeffs, log2),
     }
 }
