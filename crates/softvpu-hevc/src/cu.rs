@@ -206,10 +206,20 @@ impl BlockMap {
         crate::rows::copy_rows(&mut self.info[at..], self.w4, rect, bw, bw, rect.len() / bw);
     }
 
-    /// Copies the blocks of luma rows `rows` (multiples of 4) of `other` (same size).
-    pub fn copy_rows(&mut self, other: &BlockMap, rows: std::ops::Range<usize>) {
-        let span = (rows.start >> 2) * self.w4..(rows.end >> 2) * self.w4;
-        self.info[span.clone()].copy_from_slice(&other.info[span]);
+    /// The blocks of luma rows `rows` (multiples of 4), whole, into `out` (cleared first).
+    pub fn rows_out(&self, rows: std::ops::Range<usize>, out: &mut Vec<BlockInfo>) {
+        out.clear();
+        out.extend_from_slice(&self.info[self.span(rows)]);
+    }
+
+    /// Writes blocks that [`BlockMap::rows_out`] took of a map this size.
+    pub fn rows_in(&mut self, rows: std::ops::Range<usize>, band: &[BlockInfo]) {
+        let span = self.span(rows);
+        self.info[span].copy_from_slice(band);
+    }
+
+    fn span(&self, rows: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        (rows.start >> 2) * self.w4..(rows.end >> 2) * self.w4
     }
 
     /// Sets every 4x4 block of a luma square.

@@ -58,6 +58,14 @@ pub struct EdgeStrengths {
     qp: Vec<i8>,
 }
 
+/// The strengths and QPs of a band of rows (see [`EdgeStrengths::rows_out`]).
+#[derive(Clone, Debug, Default)]
+pub struct EdgeRows {
+    ver: Vec<u8>,
+    hor: Vec<u8>,
+    qp: Vec<i8>,
+}
+
 impl EdgeStrengths {
     /// All bS 0 and QpY 0 for a `width` x `height` luma picture (both multiples of 8).
     pub fn new(width: usize, height: usize) -> Self {
@@ -103,17 +111,35 @@ impl EdgeStrengths {
         (y / 8) * (self.width / 4) + x / 4
     }
 
-    /// Copies every strength and QP of luma rows `rows` (multiples of 8) from `other`
-    /// (same size): the edges whose lower or right side lies in those rows.
-    pub fn copy_rows(&mut self, other: &EdgeStrengths, rows: std::ops::Range<usize>) {
-        let copy = |dst: &mut [u8], src: &[u8], unit: usize, per_row: usize| {
-            let span = rows.start / unit * per_row..rows.end / unit * per_row;
-            dst[span.clone()].copy_from_slice(&src[span]);
-        };
-        copy(&mut self.ver, &other.ver, 4, self.width / 8);
-        copy(&mut self.hor, &other.hor, 8, self.width / 4);
-        let span = rows.start / 4 * (self.width / 4)..rows.end / 4 * (self.width / 4);
-        self.qp[span.clone()].copy_from_slice(&other.qp[span]);
+    /// Every strength and QP of luma rows `rows` (multiples of 8) into `out`: the edges
+    /// whose lower or right side lies in those rows.
+    pub fn rows_out(&self, rows: Range<usize>, out: &mut EdgeRows) {
+        let [ver, hor, qp] = self.spans(rows);
+        out.ver.clear();
+        out.ver.extend_from_slice(&self.ver[ver]);
+        out.hor.clear();
+        out.hor.extend_from_slice(&self.hor[hor]);
+        out.qp.clear();
+        out.qp.extend_from_slice(&self.qp[qp]);
+    }
+
+    /// Writes what [`EdgeStrengths::rows_out`] took of a map this size.
+    pub fn rows_in(&mut self, rows: Range<usize>, band: &EdgeRows) {
+        let [ver, hor, qp] = self.spans(rows);
+        self.ver[ver].copy_from_slice(&band.ver);
+        self.hor[hor].copy_from_slice(&band.hor);
+        self.qp[qp].copy_from_slice(&band.qp);
+    }
+
+    /// The spans of luma rows `rows` in the vertical, horizontal and QP tables.
+    fn spans(&self, rows: Range<usize>) -> [Range<usize>; 3] {
+        let span =
+            |unit: usize, per_row: usize| rows.start / unit * per_row..rows.end / unit * per_row;
+        [
+            span(4, self.width / 8),
+            span(8, self.width / 4),
+            span(4, self.width / 4),
+        ]
     }
 
     /// Sets bS (0..=2) of the vertical segment whose first q sample is (`x`, `y`).

@@ -76,10 +76,15 @@ impl Plane {
         );
     }
 
-    /// Copies rows `rows` of `other` (same size) into this plane.
-    pub fn copy_rows(&mut self, other: &Plane, rows: std::ops::Range<usize>) {
-        let span = rows.start * self.stride..rows.end * self.stride;
-        self.data[span.clone()].copy_from_slice(&other.data[span]);
+    /// Rows `rows` of this plane, whole, into `out` (cleared first).
+    pub fn rows_out(&self, rows: std::ops::Range<usize>, out: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(&self.data[rows.start * self.stride..rows.end * self.stride]);
+    }
+
+    /// Writes rows that [`Plane::rows_out`] took of the same rows of a plane this size.
+    pub fn rows_in(&mut self, rows: std::ops::Range<usize>, band: &[u8]) {
+        self.data[rows.start * self.stride..rows.end * self.stride].copy_from_slice(band);
     }
 }
 
@@ -106,11 +111,19 @@ impl Yuv {
         self.planes[0].height
     }
 
-    /// Copies luma rows `rows` (even bounds) of `other` and the chroma rows beside them.
-    pub fn copy_rows(&mut self, other: &Yuv, rows: std::ops::Range<usize>) {
-        for (c, (dst, src)) in self.planes.iter_mut().zip(&other.planes).enumerate() {
+    /// Luma rows `rows` (even) and the chroma rows beside them, whole, into `out`.
+    pub fn rows_out(&self, rows: std::ops::Range<usize>, out: &mut [Vec<u8>; 3]) {
+        for (c, (plane, out)) in self.planes.iter().zip(out).enumerate() {
             let shift = usize::from(c > 0);
-            dst.copy_rows(src, rows.start >> shift..rows.end >> shift);
+            plane.rows_out(rows.start >> shift..rows.end >> shift, out);
+        }
+    }
+
+    /// Writes rows that [`Yuv::rows_out`] took of a picture this size.
+    pub fn rows_in(&mut self, rows: std::ops::Range<usize>, band: &[Vec<u8>; 3]) {
+        for (c, (plane, band)) in self.planes.iter_mut().zip(band).enumerate() {
+            let shift = usize::from(c > 0);
+            plane.rows_in(rows.start >> shift..rows.end >> shift, band);
         }
     }
 }
