@@ -1,8 +1,8 @@
 //! The squared error of a picture's reconstruction against its source, per plane, summed
 //! while the picture is coded (for PSNR): each CTU row's lines that no later filtering
-//! changes as soon as the row is deblocked, on the thread that coded it and while its
-//! samples are still in cache; the lines around the boundaries between rows once the
-//! rows are joined and those boundaries filtered.
+//! changes as soon as the row is deblocked, on the thread that deblocks it and while its
+//! samples are still in cache; the lines around each boundary between rows once that
+//! boundary is filtered.
 
 use std::ops::Range;
 
