@@ -289,10 +289,11 @@ impl CtuSearch<'_> {
             }
         };
 
-        // Skip with the merge candidate, then the chosen motion with its residual.
+        // Skip with the merge candidate (priced from its prediction, reconstructed only if
+        // it wins), then the chosen motion with its residual.
         let skip = inter_cu(x, y, log2, merge_mv, MotionCode::Merge(idx as u8), true);
         self.predict_inter(s, reference.pic, x, y, log2, merge_mv);
-        let (skip_cost, skip, _) = self.finish_inter(s, skip, depth, false);
+        let skip_cost = self.skip_cost(s, &skip);
         if mv != merge_mv {
             // The merge prediction is kept, for the skip to be reconstructed again.
             s.inter.swap_kept();

@@ -371,20 +371,44 @@ impl CtuSearch<'_> {
 
     /// SSE + λ·bits of an inter CU as coded.
     fn inter_cost(&self, cu: &Cu) -> f64 {
+        let (x, y) = (cu.x, cu.y);
+        let rec = |c: usize| {
+            let (plane, shift) = (&self.rec.planes[c], usize::from(c > 0));
+            (
+                &plane.data[(y >> shift) * plane.stride + (x >> shift)..],
+                plane.stride,
+            )
+        };
+        self.distortion_and_bits(cu, [rec(0), rec(1), rec(2)])
+    }
+
+    /// [`CtuSearch::inter_cost`] of a skipped CU (no residual) whose prediction is in the
+    /// scratch buffers, before (or without) reconstructing it: the reconstruction would
+    /// be the prediction, and a CU's own bits read only its neighbours' blocks.
+    pub(crate) fn skip_cost(&self, s: &TuScratch, cu: &Cu) -> f64 {
+        let n = 1usize << cu.log2;
+        let [cb, cr] = &s.inter.chroma;
+        let preds = [(&s.inter.luma[..], n), (&cb[..], n / 2), (&cr[..], n / 2)];
+        self.distortion_and_bits(cu, preds)
+    }
+
+    /// SSE of the CU's samples `rec` (each plane's block and row stride) against the
+    /// source, chroma weighted, plus λ·bits of the CU.
+    fn distortion_and_bits(&self, cu: &Cu, rec: [(&[u8], usize); 3]) -> f64 {
         let (x, y, n) = (cu.x, cu.y, 1usize << cu.log2);
         let mut dist = 0.0;
-        for c in 0..3 {
+        for (c, (block, stride)) in rec.into_iter().enumerate() {
             let (px, py, m) = if c == 0 {
                 (x, y, n)
             } else {
                 (x / 2, y / 2, n / 2)
             };
-            let (src, rec) = (&self.src.planes[c], &self.rec.planes[c]);
+            let src = &self.src.planes[c];
             let d = sse(
                 &src.data[py * src.stride + px..],
                 src.stride,
-                &rec.data[py * rec.stride + px..],
-                rec.stride,
+                block,
+                stride,
                 m,
                 m,
             ) as f64;
