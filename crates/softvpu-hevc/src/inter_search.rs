@@ -272,19 +272,42 @@ impl CtuSearch<'_> {
         if let Some(d) = tiles.get(x, y, n, mv) {
             return d;
         }
-        let pred = &mut luma[..n * n];
-        interp.luma(reference, x, y, n, n, mv, pred);
+        // A whole-sample prediction is the reference itself, read in place where it lies
+        // within the margin.
+        let whole = (mv.x & 3 == 0 && mv.y & 3 == 0)
+            .then(|| {
+                let at = (
+                    x as i32 + i32::from(mv.x >> 2),
+                    y as i32 + i32::from(mv.y >> 2),
+                );
+                reference.window(at.0, at.1, n, n)
+            })
+            .flatten();
+        let (pred, stride) = match whole {
+            Some(window) => (window, reference.stride),
+            None => {
+                interp.luma(reference, x, y, n, n, mv, &mut luma[..n * n]);
+                (&luma[..n * n], n)
+            }
+        };
         let src = &self.src.planes[0];
         let src_block = &src.data[y * src.stride + x..];
         if !tiles.wants(x, y, n) {
-            return satd(src_block, src.stride, pred, n, log2);
+            return satd(src_block, src.stride, pred, stride, log2);
         }
         let (span, mut total) = (n / 8, 0);
         let mut values = [0u32; 64];
-        satd_tiles(src_block, src.stride, pred, n, (n, n), |row, col, t| {
-            values[row * span + col] = t;
-            total += t;
-        });
+        satd_tiles(
+            src_block,
+            src.stride,
+            pred,
+            stride,
+            (n, n),
+            |row, col, t| {
+                values[row * span + col] = t;
+                total += t;
+            },
+        );
         tiles.put(x, y, n, mv, &values[..span * span]);
         total
     }
